@@ -1,0 +1,111 @@
+"""The backward pass: topological order by an explicit stack, then one chain-rule loop."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+from .modes import enable_grad, is_anomaly_enabled
+
+if TYPE_CHECKING:
+    from .value import Value
+
+
+def toposort(root: Value) -> list[Value]:
+    """Every node ``root`` depends on, children before parents, without recursion.
+
+    Children are visited in order, so the order is deterministic for a given graph.
+    """
+    order: list[Value] = []
+    expanded: set[Value] = set()
+    placed: set[Value] = set()
+    stack = [root]
+    while stack:
+        node = stack[-1]
+        if node in expanded:
+            stack.pop()
+            if node not in placed:
+                placed.add(node)
+                order.append(node)
+            continue
+        expanded.add(node)
+        stack.extend([c for c in reversed(node.children) if c not in expanded])
+    return order
+
+
+def local_partials(node: Value, create_graph: bool = False) -> tuple[Any, ...]:
+    """The node's local derivatives d node / d child, one per child, from the op table."""
+    if create_graph:
+        partials = node._op.rule(node, *node.children)
+    else:
+        partials = node._op.rule(node.data, *[c.data for c in node.children])
+    if len(partials) != len(node.children):
+        raise ValueError(f"the rule of op {node._op.name!r} returned {len(partials)} "
+                         f"partials for {len(node.children)} children")
+    return partials
+
+
+def backprop(order: list[Value], create_graph: bool = False) -> None:
+    """Apply the chain rule over ``order`` (children before parents), from the end back:
+    ``child.grad += local * node.grad``, the only place any grad is accumulated."""
+    anomaly = is_anomaly_enabled()
+    node = None
+    try:
+        for node in reversed(order):
+            children = node.children
+            if not children:
+                continue
+            g = node.grad
+            if create_graph:
+                partials = node._op.rule(node, *children)
+            else:
+                partials = node._op.rule(node.data, *[c.data for c in children])
+            for child, local in zip(children, partials, strict=True):
+                child.grad += local * g
+            if anomaly:
+                _check_finite(node)
+    except (ArithmeticError, ValueError) as e:
+        if node is None:
+            raise
+        from .value import describe
+
+        where = f"{node._op.name}({describe(node.children)})"
+        if isinstance(e, ValueError) and str(e).startswith("zip()"):
+            raise ValueError(f"the rule of op {node._op.name!r} returned the wrong number of "
+                             f"partials for {len(node.children)} children at {where}") from None
+        raise type(e)(f"backward through {where}: {e}") from None
+
+
+def _check_finite(node: Value) -> None:
+    for child in node.children:
+        if not math.isfinite(float(child.grad)):
+            from .value import describe
+
+            who = child.label or repr(child.data)
+            raise FloatingPointError(
+                f"backward through {node._op.name}({describe(node.children)}) gave a "
+                f"gradient of {float(child.grad)} for operand {who}")
+
+
+def backward(root: Value, grad: Any = 1.0, *, create_graph: bool = False) -> None:
+    """``root.backward()``: reset non-leaf grads, seed the root, propagate."""
+    cls = type(root)
+    if not isinstance(grad, cls):
+        from .value import as_float
+
+        grad = as_float(grad, "backward grad")
+        if create_graph:
+            grad = cls(grad)
+    order = toposort(root)
+    for node in order:
+        if node.children:
+            node.grad = 0.0
+    root.grad += grad
+    if create_graph:
+        with enable_grad():
+            backprop(order, create_graph=True)
+        for node in order:
+            if not isinstance(node.grad, cls):
+                node.grad = cls(float(node.grad))
+    else:
+        backprop(order)

@@ -1,0 +1,83 @@
+"""Per-thread switches read by every op: whether to record the graph, whether to hunt NaNs."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from contextvars import ContextVar, Token
+from typing import Any, NamedTuple, TypeVar
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Mode(NamedTuple):
+    grad: bool
+    anomaly: bool
+
+
+NORMAL = Mode(grad=True, anomaly=False)
+MODE: ContextVar[Mode] = ContextVar("autograd_tiny_mode", default=NORMAL)
+
+
+def _intern(mode: Mode) -> Mode:
+    # The op hot path tests `mode is NORMAL`, so the normal mode is always that one object.
+    return NORMAL if mode == NORMAL else mode
+
+
+class _Switch(contextlib.ContextDecorator):
+    """Sets one field of the mode on entry and restores the previous mode on exit."""
+
+    field: str
+    setting: bool
+
+    def __init__(self) -> None:
+        self._tokens: list[Token[Mode]] = []
+
+    def _recreate_cm(self) -> _Switch:
+        # A fresh instance per decorated call, so threads never share a token stack.
+        return type(self)()
+
+    def __enter__(self) -> _Switch:
+        mode = MODE.get()._replace(**{self.field: self.setting})
+        self._tokens.append(MODE.set(_intern(mode)))
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        MODE.reset(self._tokens.pop())
+
+
+class no_grad(_Switch):
+    """Inside it, ops record no graph: their results are leaves with no children.
+
+    Use as ``with no_grad():`` or as a decorator (``@no_grad()``). Per thread, re-entrant.
+    """
+
+    field = "grad"
+    setting = False
+
+
+class enable_grad(_Switch):
+    """Records the graph again, even inside ``no_grad`` (used by ``create_graph=True``)."""
+
+    field = "grad"
+    setting = True
+
+
+class detect_anomaly(_Switch):
+    """Inside it, the first NaN or infinite forward result or gradient raises FloatingPointError.
+
+    The error names the op and the labels and values of its operands.
+    """
+
+    field = "anomaly"
+    setting = True
+
+
+def is_grad_enabled() -> bool:
+    """True unless inside ``no_grad``."""
+    return MODE.get().grad
+
+
+def is_anomaly_enabled() -> bool:
+    """True inside ``detect_anomaly``."""
+    return MODE.get().anomaly

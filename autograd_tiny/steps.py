@@ -1,0 +1,393 @@
+"""Step through a backward pass one chain-rule application at a time, with numbers.
+
+``backprop_steps(root)`` replays ``root.backward()`` on a private table of grads: the same
+order (``engine.toposort``), the same rules (``engine.local_partials``) and the same float
+operations (``grad[child] += local * grad[node]``), so after the last step every grad equals
+what ``root.backward()`` gives on a fresh graph, exactly. The user's ``.grad`` fields are never
+touched. As in ``backward()``, the root is seeded with 1.0 and every other grad starts at 0:
+for a leaf the steps show this pass's contributions, not what earlier passes left in ``.grad``.
+
+``forward_steps(root)`` lists the same nodes in the order they were computed.
+
+A node's grad is *final* once every node that uses it has been processed. In the pictures a
+grad is shown from the step that finalises it on (the root's from the first step, since its
+seed is final from the start); grads still being accumulated are left blank.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, overload
+
+from . import engine
+
+if TYPE_CHECKING:
+    import graphviz
+
+    from .value import Value
+
+JUPYTER_EXTRA = 'pip install "autograd-tiny[jupyter]"'
+
+# Operand names in the op table's partial texts: x (unary), a, b (binary), w[i], x[i] (dot);
+# leaky_relu writes its operands as x and slope.
+_OPERAND = re.compile(r"\b(out|a|b|x|w|slope)\b(?:\[(\d+)\])?")
+_BINARY_NAMES = {"a": 0, "b": 1, "x": 0, "slope": 1}
+_INFIX = {"+", "*", "/", "**"}
+
+
+def _fmt(x: float) -> str:
+    """A number as the explanations print it: short reprs as they are, long ones to 6 digits."""
+    x = float(x)
+    text = repr(x)
+    if len(text) <= 8:
+        return text
+    text = format(x, ".6g")
+    return text + ".0" if text.lstrip("-").isdigit() else text
+
+
+def _paren(text: str) -> str:
+    return f"({text})" if text.startswith("-") else text
+
+
+def _factor(text: str) -> str:
+    """``text`` parenthesised if it has a + or - or if/else outside brackets."""
+    depth = 0
+    for i, ch in enumerate(text):
+        depth += (ch in "([") - (ch in ")]")
+        if depth == 0 and i > 0 and (text[i - 1 : i + 2] in (" + ", " - ")
+                                     or text.startswith(" if ", i)):
+            return f"({text})"
+    return text
+
+
+def _substitute(text: str, node: Value, show: Callable[[Value], str]) -> str:
+    """A partial's text with each operand name replaced by ``show(operand)``."""
+
+    def replace(m: re.Match[str]) -> str:
+        shown = show(_operand(node, m))
+        bracketed = m.string[m.start() - 1 : m.start()] == "(" and m.string[m.end() :][:1] in "),"
+        return shown if bracketed else _paren(shown)
+
+    return _factor(_OPERAND.sub(replace, text))
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def node_names(order: Sequence[Value]) -> dict[Value, str]:
+    """Each node's label, or ``n<i>`` from its position in topological order when unlabelled."""
+    return {node: node.label or f"n{i}" for i, node in enumerate(order)}
+
+
+def _expression(node: Value, args: Sequence[str]) -> str:
+    """How ``node`` was computed from ``args`` (its operands, already written out)."""
+    op = node.op
+    if op in _INFIX:
+        return f"{_paren(args[0])} {op} {_paren(args[1])}"
+    if op == "-":
+        return f"-{_paren(args[0])}"
+    if op == "sum":
+        return " + ".join(_paren(a) for a in args)
+    if op == "dot":
+        k = len(args) // 2
+        terms = [f"{_paren(w)}*{_paren(x)}" for w, x in zip(args[:k], args[k : 2 * k], strict=True)]
+        return " + ".join(terms + [_paren(a) for a in args[2 * k :]])
+    return f"{op}({', '.join(args)})"
+
+
+def _operand(node: Value, match: re.Match[str]) -> Value:
+    """The node a name in a partial's text stands for: ``out`` is the node itself."""
+    name, index = match.group(1), match.group(2)
+    children = node.children
+    if name == "out":
+        return node
+    if index is not None:
+        k = len(children) // 2
+        return children[int(index) + (k if name == "x" else 0)]
+    if len(children) == 1 and name == "x":
+        return children[0]
+    if len(children) == 2 and name in _BINARY_NAMES:
+        return children[_BINARY_NAMES[name]]
+    raise ValueError(f"cannot tell which operand of op {node.op!r} the name {name!r} means")
+
+
+class Step:
+    """One application of the chain rule: ``child.grad += local * node.grad`` per child."""
+
+    def __init__(self, steps: BackpropSteps, index: int, node: Value, upstream: float,
+                 local: tuple[float, ...], contributions: tuple[tuple[Value, float], ...],
+                 totals: tuple[tuple[int, float], ...], finalizes: tuple[Value, ...]) -> None:
+        self._steps = steps
+        self.index = index
+        self.node = node
+        self.upstream = upstream
+        self.local = local
+        self.contributions = contributions
+        self._totals = totals  # per child: how many contributions so far, grad after this one
+        self.finalizes = finalizes
+
+    def __repr__(self) -> str:
+        return f"<Step {self.index + 1} of {len(self._steps)}: {self._header()}>"
+
+    def __str__(self) -> str:
+        return self.explain()
+
+    def _header(self) -> str:
+        names = self._steps.names
+        node = self.node
+        expr = _expression(node, [names[c] for c in node.children])
+        seed = " (the seed)" if node is self._steps.root else " from above"
+        return f"{names[node]} = {expr}, {names[node]}.grad = {_fmt(self.upstream)}{seed}"
+
+    def explain(self) -> str:
+        """The step in words and numbers, one line per child, in the op's own formula."""
+        names = self._steps.names
+        node = self.node
+        lines = [self._header()]
+        for i, (child, amount) in enumerate(self.contributions):
+            text = node._op.partial_text(i, len(node.children))
+            symbols = _substitute(text, node, lambda v: f"{names[v]}.data")
+            numbers = _substitute(text, node, lambda v: _fmt(v.data))
+            local = _paren(_fmt(self.local[i]))
+            up = _paren(_fmt(self.upstream))
+            chain = [f"{symbols} * {names[node]}.grad"]
+            if numbers != _factor(text) and numbers != local:
+                chain.append(f"{numbers} * {up}")
+            chain += [f"{local} * {up}", _fmt(amount)]
+            line = f"{names[child]}.grad += " + " = ".join(chain)
+            count, total = self._totals[i]
+            if count > 1:
+                line += (f"  ({_ordinal(count)} contribution; "
+                         f"{names[child]}.grad is now {_fmt(total)})")
+            lines.append(line)
+        return "\n  ".join(lines)
+
+    def known_grads(self) -> dict[Value, float | None]:
+        """Every node's grad as this step's picture shows it: final ones, None for the rest."""
+        final, shown_from = self._steps.grads, self._steps.shown_from
+        return {n: final[n] if shown_from[n] <= self.index else None for n in self._steps.order}
+
+    def graph(self, **kwargs: Any) -> graphviz.Digraph:
+        """``draw_dot`` of the root at this step: this node highlighted, unreached grads blank.
+
+        Keyword arguments go to ``draw_dot`` (``rankdir``, ``color_by``, ``max_nodes``, ...).
+        """
+        from .draw import draw_dot
+
+        return draw_dot(self._steps.root, highlight=self.node, grads=self.known_grads(),
+                        **kwargs)
+
+
+class BackpropSteps(Sequence[Step]):
+    """The steps of one backward pass, in the order ``backward()`` applies them."""
+
+    def __init__(self, root: Value) -> None:
+        self.root = root
+        self.order = engine.toposort(root)
+        self.names = node_names(self.order)
+        grads: dict[Value, float] = {node: 0.0 for node in self.order}
+        grads[root] += 1.0
+        counts: dict[Value, int] = {}
+        last_parent: dict[Value, int] = {}
+        raw: list[tuple[Value, float, tuple[float, ...], tuple[tuple[Value, float], ...],
+                        tuple[tuple[int, float], ...]]] = []
+        for node in reversed(self.order):
+            if not node.children:
+                continue
+            g = grads[node]
+            local = tuple(float(p) for p in engine.local_partials(node))
+            contributions, totals = [], []
+            for child, d in zip(node.children, local, strict=True):
+                amount = d * g
+                grads[child] += amount
+                counts[child] = counts.get(child, 0) + 1
+                last_parent[child] = len(raw)
+                contributions.append((child, amount))
+                totals.append((counts[child], grads[child]))
+            raw.append((node, g, local, tuple(contributions), tuple(totals)))
+        self.grads: Mapping[Value, float] = grads
+        self.shown_from: Mapping[Value, int] = {root: 0, **last_parent}
+        finalizing: dict[int, list[Value]] = {}
+        for child, i in last_parent.items():
+            finalizing.setdefault(i, []).append(child)
+        self._steps = [Step(self, i, *r, finalizes=tuple(finalizing.get(i, ())))
+                       for i, r in enumerate(raw)]
+
+    @overload
+    def __getitem__(self, i: int) -> Step: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[Step]: ...
+
+    def __getitem__(self, i: int | slice) -> Step | list[Step]:
+        return self._steps[i]
+
+    def __len__(self) -> int:
+        return len(self._steps)
+
+    def __iter__(self) -> Iterator[Step]:
+        return iter(self._steps)
+
+    def __repr__(self) -> str:
+        return f"<BackpropSteps: {len(self)} steps back from {self.names[self.root]}>"
+
+    def __str__(self) -> str:
+        if not self._steps:
+            return f"{self.names[self.root]} is a leaf: backward has no chain rule to apply."
+        width = len(str(len(self)))
+        return "\n".join(f"{i + 1:>{width}}. " + s.explain().replace("\n", "\n" + " " * width)
+                         for i, s in enumerate(self._steps))
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        p.text(str(self))
+
+    def widget(self) -> StepPlayer:
+        """A Jupyter player: previous / next buttons, a slider, play, picture and explanation."""
+        try:
+            import ipywidgets
+        except ImportError:
+            raise ImportError("the step-through player needs ipywidgets, an optional extra: "
+                              + JUPYTER_EXTRA) from None
+        return StepPlayer(self, ipywidgets)
+
+
+def backprop_steps(root: Value) -> BackpropSteps:
+    """The chain-rule steps ``root.backward()`` takes, one per non-leaf node, in its order."""
+    return BackpropSteps(root)
+
+
+class StepPlayer:
+    """Widgets that step through a backward pass; ``step_to(i)``, ``next()``, ``prev()``.
+
+    ``index`` is the current step (0-based, as in ``steps[index]``); the slider shows it
+    1-based. Displays itself in Jupyter.
+    """
+
+    def __init__(self, steps: BackpropSteps, widgets: Any) -> None:
+        self.steps = steps
+        n = len(steps)
+        self.play = widgets.Play(min=1, max=max(n, 1), step=1, interval=1500,
+                                 disabled=n < 2, description="play")
+        self.slider = widgets.IntSlider(min=1, max=max(n, 1), value=1, description="step",
+                                        disabled=n < 2, continuous_update=True)
+        widgets.jslink((self.play, "value"), (self.slider, "value"))
+        self.prev_button = widgets.Button(description="previous", icon="step-backward")
+        self.next_button = widgets.Button(description="next", icon="step-forward")
+        self.prev_button.on_click(lambda _: self.prev())
+        self.next_button.on_click(lambda _: self.next())
+        self.picture = widgets.HTML()
+        self.text = widgets.HTML()
+        self.box = widgets.VBox([
+            widgets.HBox([self.prev_button, self.play, self.slider, self.next_button]),
+            widgets.HBox([self.picture, self.text]),
+        ])
+        self._svg: dict[int, str] = {}
+        self.slider.observe(lambda _: self._show(), names="value")
+        self._show()
+
+    @property
+    def index(self) -> int:
+        return int(self.slider.value) - 1
+
+    def step_to(self, i: int) -> None:
+        """Show step ``i`` (0-based; negative counts from the end, clamped to the range)."""
+        n = len(self.steps)
+        if n:
+            if i < 0:
+                i += n
+            self.slider.value = min(max(i, 0), n - 1) + 1
+
+    def next(self) -> None:
+        self.step_to(self.index + 1)
+
+    def prev(self) -> None:
+        self.step_to(max(self.index - 1, 0))
+
+    def _show(self) -> None:
+        import html
+
+        n, i = len(self.steps), self.index
+        self.prev_button.disabled = i <= 0
+        self.next_button.disabled = i >= n - 1
+        if not n:
+            self.text.value = f"<pre>{html.escape(str(self.steps))}</pre>"
+            return
+        if i not in self._svg:
+            self._svg[i] = self.steps[i].graph().pipe(format="svg", encoding="utf-8")
+        self.picture.value = self._svg[i]
+        explanation = html.escape(f"Step {i + 1} of {n}\n\n{self.steps[i].explain()}")
+        self.text.value = f"<pre>{explanation}</pre>"
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        return self.box._repr_mimebundle_(**kwargs)
+
+
+class ForwardStep:
+    """One node of the forward pass: its value, op and inputs."""
+
+    def __init__(self, steps: ForwardSteps, index: int, node: Value) -> None:
+        self._steps = steps
+        self.index = index
+        self.node = node
+        self.op = node.op
+        self.inputs = node.children
+
+    def __repr__(self) -> str:
+        return f"<ForwardStep {self.index + 1}: {self.explain()}>"
+
+    def __str__(self) -> str:
+        return self.explain()
+
+    def explain(self) -> str:
+        """``c = a * b = 2.0 * (-3.0) = -6.0``; a leaf is ``a = 2.0``."""
+        names, node = self._steps.names, self.node
+        if not node.children:
+            return f"{names[node]} = {_fmt(node.data)}"
+        symbols = _expression(node, [names[c] for c in node.children])
+        numbers = _expression(node, [_fmt(c.data) for c in node.children])
+        result = _fmt(node.data)
+        chain = [symbols] + ([numbers] if numbers != result else []) + [result]
+        return f"{names[node]} = " + " = ".join(chain)
+
+
+class ForwardSteps(Sequence[ForwardStep]):
+    """Every node ``root`` depends on, in the order computed (children before parents)."""
+
+    def __init__(self, root: Value) -> None:
+        self.root = root
+        self.order = engine.toposort(root)
+        self.names = node_names(self.order)
+        self._steps = [ForwardStep(self, i, node) for i, node in enumerate(self.order)]
+
+    @overload
+    def __getitem__(self, i: int) -> ForwardStep: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[ForwardStep]: ...
+
+    def __getitem__(self, i: int | slice) -> ForwardStep | list[ForwardStep]:
+        return self._steps[i]
+
+    def __len__(self) -> int:
+        return len(self._steps)
+
+    def __iter__(self) -> Iterator[ForwardStep]:
+        return iter(self._steps)
+
+    def __repr__(self) -> str:
+        return f"<ForwardSteps: {len(self)} values up to {self.names[self.root]}>"
+
+    def __str__(self) -> str:
+        width = len(str(len(self)))
+        return "\n".join(f"{i + 1:>{width}}. {s.explain()}" for i, s in enumerate(self._steps))
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        p.text(str(self))
+
+
+def forward_steps(root: Value) -> ForwardSteps:
+    """The forward pass that built ``root``: each value, its op and inputs, in order computed."""
+    return ForwardSteps(root)

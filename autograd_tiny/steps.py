@@ -66,8 +66,9 @@ def _substitute(text: str, node: Value, show: Callable[[Value], str]) -> str:
 
     def replace(m: re.Match[str]) -> str:
         shown = show(_operand(node, m))
-        bracketed = m.string[m.start() - 1 : m.start()] == "(" and m.string[m.end() :][:1] in "),"
-        return shown if bracketed else _paren(shown)
+        before, after = m.string[: m.start()], m.string[m.end() :]
+        alone = (before[-1:] == "(" and after[:1] in "),") or not (before or after)
+        return shown if alone else _paren(shown)
 
     return _factor(_OPERAND.sub(replace, text))
 
@@ -86,15 +87,18 @@ def _expression(node: Value, args: Sequence[str]) -> str:
     """How ``node`` was computed from ``args`` (its operands, already written out)."""
     op = node.op
     if op in _INFIX:
-        return f"{_paren(args[0])} {op} {_paren(args[1])}"
+        base = _paren(args[0]) if op == "**" else args[0]
+        return f"{base} {op} {_paren(args[1])}"
     if op == "-":
         return f"-{_paren(args[0])}"
     if op == "sum":
-        return " + ".join(_paren(a) for a in args)
+        return " + ".join(a if j == 0 else _paren(a) for j, a in enumerate(args))
     if op == "dot":
         k = len(args) // 2
-        terms = [f"{_paren(w)}*{_paren(x)}" for w, x in zip(args[:k], args[k : 2 * k], strict=True)]
-        return " + ".join(terms + [_paren(a) for a in args[2 * k :]])
+        ws = [w if j == 0 else _paren(w) for j, w in enumerate(args[:k])]
+        terms = [f"{w}*{_paren(x)}" for w, x in zip(ws, args[k : 2 * k], strict=True)]
+        bias = [b if k == 0 else _paren(b) for b in args[2 * k :]]
+        return " + ".join(terms + bias)
     return f"{op}({', '.join(args)})"
 
 
@@ -151,7 +155,7 @@ class Step:
             text = node._op.partial_text(i, len(node.children))
             symbols = _substitute(text, node, lambda v: f"{names[v]}.data")
             numbers = _substitute(text, node, lambda v: _fmt(v.data))
-            local = _paren(_fmt(self.local[i]))
+            local = _fmt(self.local[i])
             up = _paren(_fmt(self.upstream))
             chain = [f"{symbols} * {names[node]}.grad"]
             if numbers != _factor(text) and numbers != local:

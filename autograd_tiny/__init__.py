@@ -1,5 +1,6 @@
 """autograd-tiny: a scalar reverse-mode automatic-differentiation engine for learning backprop."""
 
+from .functional import grad, hessian, value_and_grad
 from .modes import detect_anomaly, enable_grad, no_grad
 from .value import Value
 
@@ -8,4 +9,7 @@ __all__ = [
     "no_grad",
     "enable_grad",
     "detect_anomaly",
+    "grad",
+    "value_and_grad",
+    "hessian",
 ]

@@ -30,7 +30,13 @@ class _Switch(contextlib.ContextDecorator):
     field: str
     setting: bool
 
-    def __init__(self) -> None:
+    def __new__(cls, func: F | None = None) -> Any:
+        # `@no_grad` without parentheses decorates `func` directly.
+        if func is not None:
+            return cls()(func)
+        return super().__new__(cls)
+
+    def __init__(self, func: F | None = None) -> None:
         self._tokens: list[Token[Mode]] = []
 
     def _recreate_cm(self) -> _Switch:
@@ -49,7 +55,8 @@ class _Switch(contextlib.ContextDecorator):
 class no_grad(_Switch):
     """Inside it, ops record no graph: their results are leaves with no children.
 
-    Use as ``with no_grad():`` or as a decorator (``@no_grad()``). Per thread, re-entrant.
+    Use as ``with no_grad():`` or as a decorator (``@no_grad`` or ``@no_grad()``). Per thread
+    (contextvars), re-entrant.
     """
 
     field = "grad"

@@ -98,11 +98,13 @@ def _pow(a: float, b: float) -> float:
 
 def _pow_rule(out: Number, a: Number, b: Number) -> tuple[Number, Number]:
     """d/da a**b = b * a**(b-1); d/db a**b = a**b * log(a), defined for a > 0."""
-    # NOTE: d/db is taken as 0 where a <= 0: that only happens for a constant exponent,
-    # whose gradient nobody reads (a Value exponent with a <= 0 is refused in the forward).
-    da = 0.0 if float(b) == 0.0 else b * a ** (b - 1)
-    db = out * log(a) if a > 0 else 0.0
-    return da, db
+    # NOTE: where a <= 0 the exponent is a constant (a Value exponent with a <= 0 is refused
+    # in the forward), so b is held constant in d/da and d/db is taken as 0.
+    if a > 0:
+        return b * a ** (b - 1), out * log(a)
+    if float(b) == 0.0:
+        return 0.0, 0.0  # a**0 = 1 for every a, so d/da = 0 even at a = 0
+    return b * a ** (float(b) - 1), 0.0
 
 
 def _dot(*xs: float) -> float:

@@ -11,9 +11,6 @@ from . import engine
 from .modes import MODE, NORMAL
 from .ops import LEAF, OPS, Op
 
-Number = float | int
-Operand = "Value | float | int"
-
 ADD, MUL, DIV, POW, NEG = OPS["+"], OPS["*"], OPS["/"], OPS["**"], OPS["-"]
 SUM, DOT = OPS["sum"], OPS["dot"]
 
@@ -66,8 +63,10 @@ def _wrap(x: object) -> Value | None:
     returns NotImplemented and Python raises TypeError naming both types)."""
     if isinstance(x, Value):
         return x
-    if isinstance(x, (float, int)) or (isinstance(x, numbers.Real)):
+    if isinstance(x, (float, int)):
         return Value(x)
+    if isinstance(x, numbers.Real):
+        return Value(float(x))
     return None
 
 

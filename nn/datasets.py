@@ -1,0 +1,106 @@
+"""Small 2-D classification datasets, generated in pure Python: no downloads, no numpy.
+
+Each returns ``(X, y)``: ``X`` a list of ``[x0, x1]`` points and ``y`` their labels as floats,
+``0.0`` / ``1.0`` (class indices ``0.0 .. k-1`` for ``make_spirals(n_classes=k)``). Hinge loss
+wants labels -1 / +1: use ``signed_labels(y)`` (micrograd's ``y * 2 - 1``). Noise and order
+come from a ``random.Random(seed)`` of their own; ``seed=None`` draws a fresh one.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+
+Dataset = tuple[list[list[float]], list[float]]
+
+
+def _count(n: object, what: str) -> int:
+    if isinstance(n, bool) or not isinstance(n, int):
+        raise TypeError(f"{what} must be an integer, got {type(n).__name__} {n!r}")
+    if n <= 0:
+        raise ValueError(f"{what} must be positive, got {what} = {n}")
+    return n
+
+
+def _noise(noise: float) -> float:
+    noise = float(noise)
+    if not (noise >= 0.0 and math.isfinite(noise)):
+        raise ValueError(f"noise must be a finite number >= 0, got noise = {noise!r}")
+    return noise
+
+
+def _linspace(a: float, b: float, n: int) -> list[float]:
+    """n evenly spaced numbers from a to b inclusive (numpy.linspace)."""
+    if n == 1:
+        return [a]
+    return [a + (b - a) * i / (n - 1) for i in range(n)]
+
+
+def _finish(points: list[tuple[float, float, float]], noise: float,
+            rng: random.Random) -> Dataset:
+    rng.shuffle(points)
+    X = [[x0 + rng.gauss(0.0, noise), x1 + rng.gauss(0.0, noise)] if noise else [x0, x1]
+         for x0, x1, _ in points]
+    return X, [label for _, _, label in points]
+
+
+def xor() -> Dataset:
+    """The four XOR points: y = x0 xor x1."""
+    return [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]], [0.0, 1.0, 1.0, 0.0]
+
+
+def make_moons(n_samples: int = 100, noise: float = 0.1, seed: int | None = None) -> Dataset:
+    """Two interleaving half circles (sklearn's make_moons): upper moon 0, lower moon 1."""
+    n = _count(n_samples, "n_samples")
+    noise = _noise(noise)
+    rng = random.Random(seed)
+    n_out = n // 2
+    n_in = n - n_out
+    points = [(math.cos(t), math.sin(t), 0.0) for t in _linspace(0.0, math.pi, n_out)]
+    points += [(1.0 - math.cos(t), 0.5 - math.sin(t), 1.0) for t in _linspace(0.0, math.pi, n_in)]
+    return _finish(points, noise, rng)
+
+
+def make_circles(n_samples: int = 100, noise: float = 0.05, factor: float = 0.5,
+                 seed: int | None = None) -> Dataset:
+    """A circle of radius 1 (label 0) around one of radius ``factor`` (label 1)."""
+    n = _count(n_samples, "n_samples")
+    noise = _noise(noise)
+    if not 0.0 < factor < 1.0:
+        raise ValueError(f"factor must be in (0, 1), got factor = {factor!r}")
+    rng = random.Random(seed)
+    n_out = n // 2
+    n_in = n - n_out
+    points = [(math.cos(t), math.sin(t), 0.0)
+              for t in (2 * math.pi * i / n_out for i in range(n_out))]
+    points += [(factor * math.cos(t), factor * math.sin(t), 1.0)
+               for t in (2 * math.pi * i / n_in for i in range(n_in))]
+    return _finish(points, noise, rng)
+
+
+def make_spirals(n_samples: int = 100, noise: float = 0.05, n_classes: int = 2,
+                 turns: float = 1.0, seed: int | None = None) -> Dataset:
+    """``n_classes`` interleaved spiral arms from the origin, ``turns`` turns each; arm j has
+    label j, the points of an arm at radius r = i/(m-1) and angle 2 pi (j / n_classes + turns r).
+    """
+    n = _count(n_samples, "n_samples")
+    k = _count(n_classes, "n_classes")
+    noise = _noise(noise)
+    if not (turns > 0 and math.isfinite(turns)):
+        raise ValueError(f"turns must be a positive number, got turns = {turns!r}")
+    rng = random.Random(seed)
+    points: list[tuple[float, float, float]] = []
+    for j in range(k):
+        m = n // k + (1 if j < n % k else 0)
+        for r in _linspace(0.0, 1.0, m) if m else []:
+            angle = 2 * math.pi * (j / k + turns * r)
+            points.append((r * math.sin(angle), r * math.cos(angle), float(j)))
+    return _finish(points, noise, rng)
+
+
+def signed_labels(y: list[float]) -> list[float]:
+    """0/1 labels as -1/+1 (y * 2 - 1), for hinge loss."""
+    bad = [v for v in y if v not in (0.0, 1.0)]
+    if bad:
+        raise ValueError(f"signed_labels needs labels 0 or 1, got {bad[:5]!r}")
+    return [v * 2.0 - 1.0 for v in y]

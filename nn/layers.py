@@ -1,0 +1,209 @@
+"""``Neuron``, ``Layer`` and ``MLP``: micrograd's model, on fused dot-product nodes.
+
+A neuron computes ``act(w . x + b)`` as ONE ``Value.dot`` node (children ``(*w, *x, b)``) and
+one activation node. With ``fused=False`` it builds micrograd's expanded graph instead,
+``b + w0*x0 + w1*x1 + ...``, one multiply and one add per weight, for teaching pictures.
+
+Weights start uniform in (-1, 1) and biases at 0, as in micrograd, drawn from the module's own
+``random.Random`` (never the global random state).
+"""
+
+from __future__ import annotations
+
+import operator
+import random
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from autograd_tiny import Value
+
+from .module import Module
+
+Input = Sequence[Value | float] | Value | float
+
+ACTIVATIONS: dict[str, Callable[[Value], Value] | None] = {
+    "relu": Value.relu,
+    "tanh": Value.tanh,
+    "sigmoid": Value.sigmoid,
+    "leaky_relu": Value.leaky_relu,  # slope 0.01, as PyTorch
+    "linear": None,
+}
+
+
+def _activation(name: object, what: str = "activation") -> Callable[[Value], Value] | None:
+    if not isinstance(name, str) or name not in ACTIVATIONS:
+        raise ValueError(f"unknown {what} {name!r}; choose one of {', '.join(ACTIVATIONS)}")
+    return ACTIVATIONS[name]
+
+
+def _size(n: object, what: str) -> int:
+    if isinstance(n, bool):
+        raise TypeError(f"{what} must be an integer, got bool {n!r}")
+    try:
+        n = operator.index(n)  # type: ignore[arg-type]
+    except TypeError:
+        raise TypeError(f"{what} must be an integer, got {type(n).__name__} {n!r}") from None
+    if n <= 0:
+        raise ValueError(f"{what} must be positive, got {what} = {n}")
+    return n
+
+
+def _inputs(x: Input, nin: int) -> list[Value]:
+    """``x`` as a list of ``nin`` Values (numbers become leaves once, shared by every neuron)."""
+    if isinstance(x, (Value, int, float)):
+        x = [x]
+    xs = [v if type(v) is Value else _leaf(v) for v in x]
+    if len(xs) != nin:
+        raise ValueError(f"expected an input of length nin = {nin}, got length {len(xs)}")
+    return xs
+
+
+def _leaf(v: object) -> Value:
+    return v if isinstance(v, Value) else Value(v)  # type: ignore[arg-type]
+
+
+class Neuron(Module):
+    """act(w . x + b): one ``Value.dot`` node and one activation node."""
+
+    def __init__(self, nin: int, activation: str = "relu", *, rng: random.Random | None = None,
+                 fused: bool = True) -> None:
+        nin = _size(nin, "nin")
+        self._act = _activation(activation)
+        self.activation = activation
+        self.fused = bool(fused)
+        rng = random.Random() if rng is None else rng
+        self.w = [Value(rng.uniform(-1, 1)) for _ in range(nin)]
+        self.b = Value(0.0)
+        self.label_parameters()
+
+    @property
+    def nin(self) -> int:
+        return len(self.w)
+
+    def __call__(self, x: Input) -> Value:
+        return self.forward(_inputs(x, len(self.w)))
+
+    def forward(self, x: list[Value]) -> Value:
+        """The neuron on a list of ``nin`` Values, without checking or converting it."""
+        if self.fused:
+            out = Value.dot(self.w, x, self.b)
+        else:
+            out = sum((wi * xi for wi, xi in zip(self.w, x, strict=True)), self.b)
+        act = self._act
+        return out if act is None else act(out)
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        return [(f"w.{i}", wi) for i, wi in enumerate(self.w)] + [("b", self.b)]
+
+    def parameters(self) -> list[Value]:
+        return [*self.w, self.b]
+
+    def config(self) -> dict[str, Any]:
+        return {"nin": self.nin, "activation": self.activation, "fused": self.fused}
+
+    def __repr__(self) -> str:
+        return f"Neuron(nin={self.nin}, activation={self.activation!r}{_fused(self.fused)})"
+
+
+class Layer(Module):
+    """``nout`` neurons reading the same input; one Value when nout == 1, else a list."""
+
+    def __init__(self, nin: int, nout: int, activation: str = "relu", *,
+                 rng: random.Random | None = None, fused: bool = True) -> None:
+        nin, nout = _size(nin, "nin"), _size(nout, "nout")
+        _activation(activation)
+        rng = random.Random() if rng is None else rng
+        self.nin = nin
+        self.activation = activation
+        self.fused = bool(fused)
+        self.neurons = [Neuron(nin, activation, rng=rng, fused=fused) for _ in range(nout)]
+        self.label_parameters()
+
+    @property
+    def nout(self) -> int:
+        return len(self.neurons)
+
+    def __call__(self, x: Input) -> Value | list[Value]:
+        out = self.forward(_inputs(x, self.nin))
+        return out[0] if len(out) == 1 else out
+
+    def forward(self, x: list[Value]) -> list[Value]:
+        """Every neuron on a list of ``nin`` Values, as a list (also when nout == 1)."""
+        return [n.forward(x) for n in self.neurons]
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        return [(f"neurons.{i}.{name}", p) for i, n in enumerate(self.neurons)
+                for name, p in n.named_parameters()]
+
+    def parameters(self) -> list[Value]:
+        return [p for n in self.neurons for p in n.parameters()]
+
+    def config(self) -> dict[str, Any]:
+        return {"nin": self.nin, "nout": self.nout, "activation": self.activation,
+                "fused": self.fused}
+
+    def __repr__(self) -> str:
+        return (f"Layer(nin={self.nin}, nout={self.nout}, activation={self.activation!r}"
+                f"{_fused(self.fused)})")
+
+
+class MLP(Module):
+    """Layers of sizes ``nouts`` on ``nin`` inputs: ``activation`` on hidden layers,
+    ``output_activation`` on the last. ``MLP(2, [16, 16, 1])`` is micrograd's MLP."""
+
+    def __init__(self, nin: int, nouts: Sequence[int], activation: str = "relu",
+                 output_activation: str = "linear", *, seed: int | None = None,
+                 fused: bool = True) -> None:
+        nin = _size(nin, "nin")
+        if isinstance(nouts, (str, bytes)) or not isinstance(nouts, Sequence):
+            raise TypeError(f"nouts must be a list of layer sizes, got {type(nouts).__name__}")
+        if len(nouts) == 0:
+            raise ValueError("nouts must list at least one layer size, got nouts = []")
+        sizes = [nin] + [_size(n, f"nouts[{i}]") for i, n in enumerate(nouts)]
+        _activation(activation)
+        _activation(output_activation, "output_activation")
+        rng = random.Random(seed)
+        last = len(nouts) - 1
+        self.activation = activation
+        self.output_activation = output_activation
+        self.fused = bool(fused)
+        self.layers = [
+            Layer(sizes[i], sizes[i + 1], output_activation if i == last else activation,
+                  rng=rng, fused=fused)
+            for i in range(len(nouts))
+        ]
+        self.label_parameters()
+
+    @property
+    def nin(self) -> int:
+        return self.layers[0].nin
+
+    @property
+    def nouts(self) -> list[int]:
+        return [layer.nout for layer in self.layers]
+
+    def __call__(self, x: Input) -> Value | list[Value]:
+        out = _inputs(x, self.layers[0].nin)
+        for layer in self.layers:
+            out = layer.forward(out)
+        return out[0] if len(out) == 1 else out
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        return [(f"layers.{i}.{name}", p) for i, layer in enumerate(self.layers)
+                for name, p in layer.named_parameters()]
+
+    def parameters(self) -> list[Value]:
+        return [p for layer in self.layers for n in layer.neurons for p in (*n.w, n.b)]
+
+    def config(self) -> dict[str, Any]:
+        return {"nin": self.nin, "nouts": self.nouts, "activation": self.activation,
+                "output_activation": self.output_activation, "fused": self.fused}
+
+    def __repr__(self) -> str:
+        lines = [f"  (layers.{i}): {layer!r}" for i, layer in enumerate(self.layers)]
+        return (f"MLP(nin={self.nin}, nouts={self.nouts}{_fused(self.fused)},"
+                f" parameters={len(self.parameters())}\n" + "\n".join(lines) + "\n)")
+
+
+def _fused(fused: bool) -> str:
+    return "" if fused else ", fused=False"

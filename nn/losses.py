@@ -1,0 +1,170 @@
+"""Losses (means over the samples given), penalties and softmax, on ``Value``s.
+
+Predictions are Values (or numbers); targets are numbers (or Values). A single prediction
+and target may be passed bare instead of as one-element lists.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import operator
+from collections.abc import Sequence
+
+from autograd_tiny import Value
+
+Scalar = Value | float
+Preds = Sequence[Scalar] | Scalar
+
+# PyTorch clamps log(p) at -100 in binary cross-entropy so that p = 0 or 1 gives a finite loss.
+_LOG_FLOOR = -100.0
+_P_FLOOR = math.exp(_LOG_FLOOR)
+
+
+def _pairs(preds: Preds, targets: Preds, what: str) -> tuple[list[Scalar], list[Scalar]]:
+    ps, ts = _samples(preds), _samples(targets)
+    if len(ps) != len(ts):
+        raise ValueError(f"{what}: got {len(ps)} predictions but {len(ts)} targets")
+    if not ps:
+        raise ValueError(f"{what}: got no samples (empty predictions and targets)")
+    return ps, ts
+
+
+def _samples(xs: Preds) -> list[Scalar]:
+    return [xs] if isinstance(xs, (Value, float, numbers.Real)) else list(xs)
+
+
+def _value(x: Scalar) -> Value:
+    return x if isinstance(x, Value) else Value(x)
+
+
+def mse_loss(preds: Preds, targets: Preds) -> Value:
+    """mean((pred - target)**2)"""
+    ps, ts = _pairs(preds, targets, "mse_loss")
+    diffs = [_value(p) + (-t) for p, t in zip(ps, ts, strict=True)]
+    return Value.sum([d * d for d in diffs]) * (1.0 / len(ps))
+
+
+def hinge_loss(scores: Preds, labels: Preds) -> Value:
+    """mean(relu(1 - label * score)), labels -1 or +1 (micrograd's SVM "max-margin" loss)."""
+    ps, ts = _pairs(scores, labels, "hinge_loss")
+    bad = [float(t) for t in ts if float(t) not in (-1.0, 1.0)]
+    if bad:
+        raise ValueError(f"hinge_loss needs labels -1 or +1, got {bad[:5]!r}; for 0/1 labels "
+                         "use nn.datasets.signed_labels(y) (= 2*y - 1)")
+    margins = [(_value(p) * -t + 1.0).relu() for p, t in zip(ps, ts, strict=True)]
+    return Value.sum(margins) * (1.0 / len(ps))
+
+
+def binary_cross_entropy(probs: Preds, targets: Preds) -> Value:
+    """mean(-(t log p + (1 - t) log(1 - p))), p in [0, 1]; log is clamped at -100 as in PyTorch."""
+    ps, ts = _pairs(probs, targets, "binary_cross_entropy")
+    _check_unit(ts, "binary_cross_entropy")
+    terms: list[Value] = []
+    for p, t in zip(ps, ts, strict=True):
+        p = _value(p)
+        if not (0.0 <= p.data <= 1.0):
+            raise ValueError(f"binary_cross_entropy needs probabilities in [0, 1], got {p.data!r}"
+                             " (for raw scores use binary_cross_entropy_with_logits)")
+        if t != 0:
+            terms.append(_log(p) * t)
+        if t != 1:
+            terms.append(_log(1.0 - p) * (1.0 - t))
+    return Value.sum(terms) * (-1.0 / len(ps))
+
+
+def _log(p: Value) -> Value:
+    """log(p), or the constant -100 (no gradient) where log(p) < -100."""
+    return p.log() if p.data > _P_FLOOR else Value(_LOG_FLOOR)
+
+
+def binary_cross_entropy_with_logits(logits: Preds, targets: Preds) -> Value:
+    """mean(softplus(x) - t x) = BCE(sigmoid(x), t), stable for any x."""
+    xs, ts = _pairs(logits, targets, "binary_cross_entropy_with_logits")
+    _check_unit(ts, "binary_cross_entropy_with_logits")
+    xs_v = [_value(x) for x in xs]
+    total = Value.sum([x.softplus() for x in xs_v]) - Value.dot(ts, xs_v)
+    return total * (1.0 / len(xs))
+
+
+def _check_unit(ts: list[Scalar], what: str) -> None:
+    bad = [float(t) for t in ts if not 0.0 <= float(t) <= 1.0]
+    if bad:
+        raise ValueError(f"{what} needs targets in [0, 1], got {bad[:5]!r}")
+
+
+def _index(t: object, n: int) -> int:
+    if isinstance(t, float) and t.is_integer():
+        i = int(t)
+    else:
+        try:
+            i = operator.index(t)  # type: ignore[arg-type]
+        except TypeError:
+            raise ValueError(f"cross_entropy target_index must be an integer class index, "
+                             f"got {t!r}") from None
+    if not 0 <= i < n:
+        raise ValueError(f"cross_entropy target_index {i} is out of range for {n} classes "
+                         f"(valid: 0 .. {n - 1})")
+    return i
+
+
+def log_softmax(logits: Sequence[Scalar]) -> list[Value]:
+    """x_i - log(sum_j e**x_j), computed as x_i - m - log(sum_j e**(x_j - m)), m = max x."""
+    xs = [_value(x) for x in logits]
+    if not xs:
+        raise ValueError("log_softmax of an empty list of logits")
+    m = max(x.data for x in xs)
+    lse = Value.sum([(x - m).exp() for x in xs]).log() + m
+    return [x - lse for x in xs]
+
+
+def softmax(values: Sequence[Scalar]) -> list[Value]:
+    """e**x_i / sum_j e**x_j, computed with the max subtracted first, so it never overflows."""
+    xs = [_value(x) for x in values]
+    if not xs:
+        raise ValueError("softmax of an empty list of values")
+    m = max(x.data for x in xs)
+    es = [(x - m).exp() for x in xs]
+    total = Value.sum(es)
+    return [e / total for e in es]
+
+
+def cross_entropy(logits: Sequence[Scalar] | Sequence[Sequence[Scalar]],
+                  target_index: int | float | Sequence[int | float]) -> Value:
+    """mean(-log softmax(logits)[target]) = mean(logsumexp(logits) - logits[target]).
+
+    One sample: a list of logits and an int. A batch: a list of logit lists and a list of ints.
+    """
+    if logits and not isinstance(logits[0], (Value, numbers.Real)):
+        if isinstance(target_index, (Value, numbers.Real)):
+            raise ValueError("cross_entropy: a batch of logit lists needs a list of target "
+                             f"indices, got {target_index!r}")
+        rows = [list(row) for row in logits]  # type: ignore[arg-type]
+        targets = list(target_index)  # type: ignore[arg-type]
+    else:
+        rows = [list(logits)]  # type: ignore[arg-type]
+        targets = [target_index]  # type: ignore[list-item]
+    if len(rows) != len(targets):
+        raise ValueError(f"cross_entropy: got {len(rows)} logit lists but {len(targets)} "
+                         "target indices")
+    if not rows or not rows[0]:
+        raise ValueError("cross_entropy: got no samples or no logits")
+    terms = []
+    for row, t in zip(rows, targets, strict=True):
+        i = _index(t, len(row))
+        xs = [_value(x) for x in row]
+        m = max(x.data for x in xs)
+        lse = Value.sum([(x - m).exp() for x in xs]).log() + m
+        terms.append(lse - xs[i])
+    return Value.sum(terms) * (1.0 / len(rows))
+
+
+def l1_penalty(params: Sequence[Value]) -> Value:
+    """sum |p| (abs'(0) = 0)"""
+    return Value.sum([abs(p) for p in params])
+
+
+def l2_penalty(params: Sequence[Value]) -> Value:
+    """sum p**2, as ONE dot node: dot(params, params), whose gradient is 2 p."""
+    params = list(params)
+    return Value.dot(params, params)

@@ -320,7 +320,8 @@ class StepPlayer:
             self.text.value = f"<pre>{html.escape(str(self.steps))}</pre>"
             return
         if i not in self._svg:
-            self._svg[i] = self.steps[i].graph().pipe(format="svg", encoding="utf-8")
+            svg = self.steps[i].graph().pipe(format="svg", encoding="utf-8")
+            self._svg[i] = svg[svg.find("<svg") :]  # drop the XML prolog inside HTML
         self.picture.value = self._svg[i]
         explanation = html.escape(f"Step {i + 1} of {n}\n\n{self.steps[i].explain()}")
         self.text.value = f"<pre>{explanation}</pre>"

@@ -1,0 +1,294 @@
+"""The step-through: backprop_steps replays backward exactly, explains it, draws it, plays it."""
+
+from __future__ import annotations
+
+import math
+import re
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from autograd_tiny import Value
+from autograd_tiny.__main__ import neuron
+from autograd_tiny.engine import toposort
+from autograd_tiny.steps import JUPYTER_EXTRA, backprop_steps, forward_steps
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Random graphs: a recipe of leaves and ops over earlier results, replayable to build
+# identical graphs. Leaves are positive and every op is defined for any finite input.
+BUILDERS: dict[str, tuple[int, Callable[..., Value]]] = {
+    "+": (2, lambda a, b: a + b),
+    "*": (2, lambda a, b: a * b),
+    "-": (2, lambda a, b: a - b),
+    "neg": (1, lambda a: -a),
+    "tanh": (1, lambda a: a.tanh()),
+    "sigmoid": (1, lambda a: a.sigmoid()),
+    "relu": (1, lambda a: a.relu()),
+    "square": (1, lambda a: a**2),
+    "log1p_sq": (1, lambda a: (a * a + 1.0).log()),
+    "div_sigmoid": (2, lambda a, b: a / b.sigmoid()),
+    "sum": (3, lambda a, b, c: Value.sum([a, b, c])),
+    "dot": (5, lambda w0, w1, x0, x1, b: Value.dot([w0, w1], [x0, x1], b)),
+}
+
+recipes = st.tuples(
+    st.lists(st.floats(0.25, 2.0), min_size=1, max_size=4),
+    st.lists(st.tuples(st.sampled_from(sorted(BUILDERS)),
+                       st.lists(st.integers(0, 10**6), min_size=5, max_size=5)),
+             min_size=0, max_size=12),
+)
+
+
+def build(recipe: tuple[list[float], list[tuple[str, list[int]]]]) -> Value:
+    """The graph a recipe describes; operands are picked (with reuse) from earlier results,
+    and the root is the last result plus every result before it, so all of them are used."""
+    leaves, ops = recipe
+    pool = [Value(x, f"x{i}") for i, x in enumerate(leaves)]
+    for name, picks in ops:
+        arity, fn = BUILDERS[name]
+        pool.append(fn(*[pool[p % len(pool)] for p in picks[:arity]]))
+    return pool[-1] if len(pool) == 1 else pool[-1] + Value.sum(pool[:-1])
+
+
+def same(a: float, b: float) -> bool:
+    return a == b or (math.isnan(a) and math.isnan(b))
+
+
+def shown_from(steps) -> dict[Value, int]:  # type: ignore[no-untyped-def]
+    """Independently of the implementation: the step after which each node's grad is final,
+    i.e. the step processing its last parent in backward's order (the root: from the start)."""
+    last = {steps.root: 0}
+    for j, step in enumerate(steps):
+        for child in step.node.children:
+            last[child] = j
+    return last
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(recipes)
+def test_steps_replay_backward_exactly_and_leave_user_grads_alone(recipe) -> None:  # type: ignore[no-untyped-def]
+    root = build(recipe)
+    order = toposort(root)
+    for i, node in enumerate(order):
+        node.grad = 100.0 + i
+    before = [node.grad for node in order]
+
+    steps = backprop_steps(root)
+    str(steps)
+    final = shown_from(steps)
+    for k, step in enumerate(steps):
+        shown = step.known_grads()
+        assert [n for n in order if shown[n] is not None] == [n for n in order if final[n] <= k]
+
+    assert [node.grad for node in order] == before
+
+    fresh = build(recipe)
+    fresh.backward()
+    fresh_order = toposort(fresh)
+    assert len(fresh_order) == len(order)
+    assert len(steps) == sum(1 for node in order if node.children)
+    assert [s.node for s in steps] == [n for n in reversed(order) if n.children]
+
+    # Summing the contributions, in step order from 0.0, gives backward's grads exactly.
+    total = {node: 0.0 for node in order}
+    total[root] += 1.0
+    for step in steps:
+        assert same(step.upstream, total[step.node])
+        assert len(step.local) == len(step.node.children) == len(step.contributions)
+        for (child, amount), local in zip(step.contributions, step.local, strict=True):
+            assert same(amount, local * step.upstream)
+            total[child] += amount
+    for node, twin in zip(order, fresh_order, strict=True):
+        assert same(total[node], twin.grad)
+        assert same(steps.grads[node], twin.grad)
+
+
+def test_reuse_a_plus_a() -> None:
+    a = Value(1.0, "a")
+    b = a + a
+    b.label = "b"
+    c = b + b
+    c.label = "c"
+    steps = backprop_steps(c)
+    assert len(steps) == 2
+    first, second = steps
+    assert first.node is c and first.upstream == 1.0 and first.local == (1.0, 1.0)
+    assert first.contributions == ((b, 1.0), (b, 1.0))
+    assert second.node is b and second.upstream == 2.0 and second.local == (1.0, 1.0)
+    assert second.contributions == ((a, 2.0), (a, 2.0))
+    assert steps.grads[a] == 4.0
+    assert a.grad == 0.0 and b.grad == 0.0 and c.grad == 0.0
+    assert "(2nd contribution; b.grad is now 2.0)" in first.explain()
+    lines = second.explain().splitlines()
+    assert lines[1].strip() == "a.grad += 1 * b.grad = 1.0 * 2.0 = 2.0"
+    assert lines[2].strip().endswith("(2nd contribution; a.grad is now 4.0)")
+    # b's grad is final only after both of c's contributions: it shows from the first step.
+    assert first.finalizes == (b,) and second.finalizes == (a,)
+
+
+def test_explanations_use_the_op_table_formulas() -> None:
+    a, b = Value(2.0, "a"), Value(-3.0, "b")
+    c = a * b
+    c.label = "c"
+    assert backprop_steps(c)[0].explain().splitlines()[1:] == [
+        "  a.grad += b.data * c.grad = -3.0 * 1.0 = -3.0",
+        "  b.grad += a.data * c.grad = 2.0 * 1.0 = 2.0",
+    ]
+    text = str(backprop_steps(neuron()))
+    assert text.startswith("1. o = tanh(n), o.grad = 1.0 (the seed)\n")
+    assert "n.grad += (1 - o.data**2) * o.grad = (1 - 0.707107**2) * 1.0 = 0.5 * 1.0 = 0.5" in text
+    assert "5. x1w1 = x1 * w1, x1w1.grad = 0.5 from above" in text
+    assert "x1.grad += w1.data * x1w1.grad = -3.0 * 0.5 = -1.5" in text
+
+
+def test_fused_dot_gives_one_line_per_weight_and_input() -> None:
+    w = [Value(0.5, "w0"), Value(-2.0, "w1")]
+    x = [Value(3.0, "x0"), Value(4.0, "x1")]
+    bias = Value(1.0, "bias")
+    out = Value.dot(w, x, bias)
+    out.label = "out"
+    lines = backprop_steps(out)[0].explain().splitlines()
+    assert lines[0] == "out = w0*x0 + w1*x1 + bias, out.grad = 1.0 (the seed)"
+    assert [line.strip() for line in lines[1:]] == [
+        "w0.grad += x0.data * out.grad = 3.0 * 1.0 = 3.0",
+        "w1.grad += x1.data * out.grad = 4.0 * 1.0 = 4.0",
+        "x0.grad += w0.data * out.grad = 0.5 * 1.0 = 0.5",
+        "x1.grad += w1.data * out.grad = -2.0 * 1.0 = -2.0",
+        "bias.grad += 1 * out.grad = 1.0 * 1.0 = 1.0",
+    ]
+
+
+def test_unlabelled_nodes_get_positional_names() -> None:
+    x = Value(3.0)
+    y = (x * 2.0).exp()
+    steps = backprop_steps(y)
+    assert steps.names == {x: "n0", y.children[0].children[1]: "n1", y.children[0]: "n2",
+                           y: "n3"}
+    assert steps[0].explain().splitlines()[1].strip().startswith("n2.grad += n3.data * n3.grad")
+    assert backprop_steps(y).names == steps.names
+
+
+def test_every_op_in_the_table_can_be_explained() -> None:
+    x, y = Value(0.7, "x"), Value(1.3, "y")
+    results = [x + y, x * y, x / y, x**y, -x, abs(x), x.exp(), x.log(), x.sqrt(), x.tanh(),
+               x.sigmoid(), x.relu(), x.leaky_relu(0.1), x.softplus(), x.sin(), x.cos(),
+               Value.sum([x, y, x]), Value.dot([x], [y], x)]
+    from autograd_tiny.ops import OPS
+
+    assert {r.op for r in results} == set(OPS)
+    for r in results:
+        text = backprop_steps(r)[0].explain()
+        assert "x.grad += " in text
+
+
+def test_a_leaf_root_has_no_steps() -> None:
+    x = Value(2.0, "x")
+    steps = backprop_steps(x)
+    assert len(steps) == 0 and list(steps) == []
+    assert steps.grads == {x: 1.0}
+    assert "leaf" in str(steps)
+
+
+def test_forward_steps_list_values_in_the_order_computed() -> None:
+    o = neuron()
+    forward = forward_steps(o)
+    assert [s.node for s in forward] == toposort(o)
+    assert forward[2].op == "*" and [v.label for v in forward[2].inputs] == ["x1", "w1"]
+    text = str(forward).splitlines()
+    assert text[0] == " 1. x1 = 2.0"
+    assert text[2] == " 3. x1w1 = x1 * w1 = 2.0 * (-3.0) = -6.0"
+    assert text[-1] == "10. o = tanh(n) = tanh(0.881374) = 0.707107"
+
+
+NODE = re.compile(r"^\s*(v\d+) \[(.*)\]$", re.M)
+
+
+def picture(step) -> dict[str, tuple[str | None, bool]]:  # type: ignore[no-untyped-def]
+    """From the DOT source: node id -> (grad text or None if blank, highlighted)."""
+    nodes = {}
+    for node_id, attrs in NODE.findall(step.graph().source):
+        grad = re.search(r"\| grad( [^|}\"]+)? }", attrs)
+        assert grad is not None, attrs
+        value = grad.group(1).strip() if grad.group(1) else None
+        nodes[node_id] = (value, "penwidth=3" in attrs)
+    return nodes
+
+
+@pytest.mark.parametrize("make", [neuron, lambda: build(
+    ([0.5, 1.5, 0.75], [("*", [0, 1]), ("+", [3, 0]), ("dot", [4, 3, 1, 0, 2]),
+                        ("tanh", [5]), ("sum", [6, 4, 3])]))])
+def test_pictures_highlight_the_node_and_show_only_final_grads(make) -> None:  # type: ignore[no-untyped-def]
+    root = make()
+    steps = backprop_steps(root)
+    order = toposort(root)
+    final = shown_from(steps)
+    fresh = make()
+    fresh.backward()
+    expected_grads = [n.grad for n in toposort(fresh)]
+    for k, step in enumerate(steps):
+        nodes = picture(step)
+        assert set(nodes) == {f"v{i}" for i in range(len(order))}
+        assert [i for i, _ in enumerate(order) if nodes[f"v{i}"][1]] == [order.index(step.node)]
+        for i, node in enumerate(order):
+            grad = nodes[f"v{i}"][0]
+            if final[node] <= k:
+                assert grad == f"{expected_grads[i]:.4g}"
+            else:
+                assert grad is None
+        assert step.known_grads() == {n: steps.grads[n] if final[n] <= k else None
+                                      for n in order}
+        assert set(step.finalizes) == {n for n in order if n is not root and final[n] == k}
+    assert all(v.grad == 0.0 for v in order)
+
+
+def test_widget_steps_programmatically() -> None:
+    pytest.importorskip("ipywidgets")
+    steps = backprop_steps(neuron())
+    player = steps.widget()
+    assert player.index == 0
+    assert "<svg" in player.picture.value
+    assert "Step 1 of 5" in player.text.value and "o = tanh(n)" in player.text.value
+    player.next()
+    player.next()
+    assert player.index == 2 and "Step 3 of 5" in player.text.value
+    player.prev()
+    assert player.index == 1
+    player.step_to(-1)
+    assert player.index == 4 and player.next_button.disabled
+    player.next()
+    assert player.index == 4
+    player.step_to(0)
+    assert player.prev_button.disabled and "Step 1 of 5" in player.text.value
+    player.slider.value = 4  # the slider (and the play button linked to it) is 1-based
+    assert player.index == 3 and "x2w2 = x2 * w2" in player.text.value
+    assert "text/plain" in player._repr_mimebundle_()
+
+
+def test_widget_without_ipywidgets_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "ipywidgets", None)
+    with pytest.raises(ImportError, match=re.escape(JUPYTER_EXTRA)):
+        backprop_steps(neuron()).widget()
+    assert JUPYTER_EXTRA == 'pip install "autograd-tiny[jupyter]"'
+
+
+def test_import_stays_light() -> None:
+    code = ("import sys, autograd_tiny.steps; "
+            "print(any(m in sys.modules for m in ('graphviz', 'ipywidgets')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=ROOT, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_terminal_demo_prints_numbered_steps() -> None:
+    out = subprocess.run([sys.executable, "-m", "autograd_tiny", "steps"], capture_output=True,
+                         text=True, cwd=ROOT, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert "1. o = tanh(n), o.grad = 1.0 (the seed)" in out.stdout
+    assert "5. x1w1 = x1 * w1" in out.stdout
+    assert "(2nd contribution; a.grad is now 4.0)" in out.stdout

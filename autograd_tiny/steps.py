@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, overload
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from . import engine
 
@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     import graphviz
 
     from .value import Value
+
+T = TypeVar("T")
 
 JUPYTER_EXTRA = 'pip install "autograd-tiny[jupyter]"'
 
@@ -185,13 +187,45 @@ class Step:
                         **kwargs)
 
 
-class BackpropSteps(Sequence[Step]):
-    """The steps of one backward pass, in the order ``backward()`` applies them."""
+class _Numbered(Sequence[T]):
+    """Steps over the graph of ``root``, indexable and iterable, printed as a numbered list."""
+
+    _steps: list[T]
 
     def __init__(self, root: Value) -> None:
         self.root = root
         self.order = engine.toposort(root)
         self.names = node_names(self.order)
+
+    @overload
+    def __getitem__(self, i: int) -> T: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[T]: ...
+
+    def __getitem__(self, i: int | slice) -> T | list[T]:
+        return self._steps[i]
+
+    def __len__(self) -> int:
+        return len(self._steps)
+
+    def __iter__(self) -> Iterator[T]:
+        return iter(self._steps)
+
+    def __str__(self) -> str:
+        width = len(str(len(self)))
+        return "\n".join(f"{i + 1:>{width}}. " + str(s).replace("\n", "\n" + " " * width)
+                         for i, s in enumerate(self._steps))
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        p.text(str(self))
+
+
+class BackpropSteps(_Numbered[Step]):
+    """The steps of one backward pass, in the order ``backward()`` applies them."""
+
+    def __init__(self, root: Value) -> None:
+        super().__init__(root)
         grads: dict[Value, float] = {node: 0.0 for node in self.order}
         grads[root] += 1.0
         counts: dict[Value, int] = {}
@@ -220,33 +254,13 @@ class BackpropSteps(Sequence[Step]):
         self._steps = [Step(self, i, *r, finalizes=tuple(finalizing.get(i, ())))
                        for i, r in enumerate(raw)]
 
-    @overload
-    def __getitem__(self, i: int) -> Step: ...
-
-    @overload
-    def __getitem__(self, i: slice) -> list[Step]: ...
-
-    def __getitem__(self, i: int | slice) -> Step | list[Step]:
-        return self._steps[i]
-
-    def __len__(self) -> int:
-        return len(self._steps)
-
-    def __iter__(self) -> Iterator[Step]:
-        return iter(self._steps)
-
     def __repr__(self) -> str:
         return f"<BackpropSteps: {len(self)} steps back from {self.names[self.root]}>"
 
     def __str__(self) -> str:
         if not self._steps:
             return f"{self.names[self.root]} is a leaf: backward has no chain rule to apply."
-        width = len(str(len(self)))
-        return "\n".join(f"{i + 1:>{width}}. " + s.explain().replace("\n", "\n" + " " * width)
-                         for i, s in enumerate(self._steps))
-
-    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
-        p.text(str(self))
+        return super().__str__()
 
     def widget(self) -> StepPlayer:
         """A Jupyter player: previous / next buttons, a slider, play, picture and explanation."""
@@ -358,39 +372,15 @@ class ForwardStep:
         return f"{names[node]} = " + " = ".join(chain)
 
 
-class ForwardSteps(Sequence[ForwardStep]):
+class ForwardSteps(_Numbered[ForwardStep]):
     """Every node ``root`` depends on, in the order computed (children before parents)."""
 
     def __init__(self, root: Value) -> None:
-        self.root = root
-        self.order = engine.toposort(root)
-        self.names = node_names(self.order)
+        super().__init__(root)
         self._steps = [ForwardStep(self, i, node) for i, node in enumerate(self.order)]
-
-    @overload
-    def __getitem__(self, i: int) -> ForwardStep: ...
-
-    @overload
-    def __getitem__(self, i: slice) -> list[ForwardStep]: ...
-
-    def __getitem__(self, i: int | slice) -> ForwardStep | list[ForwardStep]:
-        return self._steps[i]
-
-    def __len__(self) -> int:
-        return len(self._steps)
-
-    def __iter__(self) -> Iterator[ForwardStep]:
-        return iter(self._steps)
 
     def __repr__(self) -> str:
         return f"<ForwardSteps: {len(self)} values up to {self.names[self.root]}>"
-
-    def __str__(self) -> str:
-        width = len(str(len(self)))
-        return "\n".join(f"{i + 1:>{width}}. {s.explain()}" for i, s in enumerate(self._steps))
-
-    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
-        p.text(str(self))
 
 
 def forward_steps(root: Value) -> ForwardSteps:

@@ -1,0 +1,211 @@
+"""micrograd's demo step three ways: micrograd==0.1.0, autograd-tiny, and the plain-float floor.
+
+One step = forward over every sample, loss = mean hinge + alpha * sum p**2, backward, SGD
+update. All three start from the same data and the same initial weights (drawn once and copied
+in), so after each step they hold the same loss and, to rounding, the same weights.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Callable
+from itertools import pairwise
+from typing import Any
+
+from autograd_tiny import Value
+
+from .floor import FloorMLP
+
+NIN, NOUTS = 2, [16, 16, 1]
+ALPHA = 1e-4
+LR = 0.1
+
+
+def make_moons(n_samples: int, noise: float, seed: int) -> tuple[list[list[float]], list[float]]:
+    """Two interleaving half circles with labels -1 / +1 (``nn.datasets.make_moons`` when
+    it exists, else the same construction as scikit-learn's)."""
+    try:
+        from nn import datasets
+
+        X, y = datasets.make_moons(n_samples, noise, seed)
+        X = [[float(v) for v in row] for row in X]
+        return X, [1.0 if float(v) > 0.0 else -1.0 for v in y]
+    except (ImportError, AttributeError):
+        pass
+    rng = random.Random(seed)
+    n_out = n_samples // 2
+    n_in = n_samples - n_out
+    X, y = [], []
+    for i in range(n_out):
+        t = math.pi * i / max(n_out - 1, 1)
+        X.append([math.cos(t) + rng.gauss(0.0, noise), math.sin(t) + rng.gauss(0.0, noise)])
+        y.append(-1.0)
+    for i in range(n_in):
+        t = math.pi * i / max(n_in - 1, 1)
+        X.append([1.0 - math.cos(t) + rng.gauss(0.0, noise),
+                  0.5 - math.sin(t) + rng.gauss(0.0, noise)])
+        y.append(1.0)
+    return X, y
+
+
+def initial_weights(seed: int) -> list[float]:
+    """micrograd's initialisation: weights uniform in [-1, 1], biases 0, in parameter order."""
+    rng = random.Random(seed)
+    sizes = [NIN, *NOUTS]
+    params: list[float] = []
+    for fan_in, fan_out in pairwise(sizes):
+        for _ in range(fan_out):
+            params.extend(rng.uniform(-1.0, 1.0) for _ in range(fan_in))
+            params.append(0.0)
+    return params
+
+
+class MicrogradDemo:
+    """The step exactly as micrograd's demo.ipynb writes it."""
+
+    name = "micrograd"
+
+    def __init__(self, X: list[list[float]], y: list[float], weights: list[float]) -> None:
+        from micrograd import engine, nn
+
+        self.Value = engine.Value
+        self.model = nn.MLP(NIN, list(NOUTS))
+        self.params = self.model.parameters()
+        for p, w in zip(self.params, weights, strict=True):
+            p.data = w
+        self.X, self.y = X, y
+
+    def loss(self) -> Any:
+        inputs = [list(map(self.Value, xrow)) for xrow in self.X]
+        scores = list(map(self.model, inputs))
+        losses = [(1 + -yi * scorei).relu() for yi, scorei in zip(self.y, scores, strict=True)]
+        data_loss = sum(losses) * (1.0 / len(losses))
+        reg_loss = ALPHA * sum(p * p for p in self.params)
+        return data_loss + reg_loss
+
+    def step(self, lr: float = LR) -> float:
+        total_loss = self.loss()
+        self.model.zero_grad()
+        total_loss.backward()
+        for p in self.params:
+            p.data -= lr * p.grad
+        return float(total_loss.data)
+
+    def weights(self) -> list[float]:
+        return [float(p.data) for p in self.params]
+
+
+class _Neuron:
+    def __init__(self, w: list[Value], b: Value, relu: bool) -> None:
+        self.w, self.b, self.relu = w, b, relu
+
+    def __call__(self, x: list[Any]) -> Value:
+        act = Value.dot(self.w, x, self.b)
+        return act.relu() if self.relu else act
+
+
+class LocalMLP:
+    """Stand-in for ``nn.MLP`` until it exists: one fused ``Value.dot`` per neuron."""
+
+    def __init__(self, nin: int, nouts: list[int]) -> None:
+        sizes = [nin, *nouts]
+        self.layers = [[_Neuron([Value(0.0) for _ in range(fan_in)], Value(0.0),
+                                relu=i < len(nouts) - 1) for _ in range(fan_out)]
+                       for i, (fan_in, fan_out) in enumerate(pairwise(sizes))]
+
+    def __call__(self, x: list[Any]) -> Any:
+        for layer in self.layers:
+            x = [neuron(x) for neuron in layer]
+        return x[0] if len(x) == 1 else x
+
+    def parameters(self) -> list[Value]:
+        return [p for layer in self.layers for n in layer for p in (*n.w, n.b)]
+
+    def zero_grad(self) -> None:
+        for p in self.parameters():
+            p.grad = 0.0
+
+
+def _local_hinge(scores: list[Value], labels: list[float]) -> Value:
+    terms = [(1.0 - yi * s).relu() for yi, s in zip(labels, scores, strict=True)]
+    return Value.sum(terms) / len(scores)
+
+
+def _local_l2(params: list[Value]) -> Value:
+    return Value.sum([p * p for p in params])
+
+
+def ours_parts() -> tuple[str, Callable[[], Any], Callable[..., Value], Callable[..., Value]]:
+    """(which, make_model, hinge_loss, l2_penalty): ``nn``'s when it provides them."""
+    try:
+        import nn
+
+        return ("nn.MLP", lambda: nn.MLP(NIN, list(NOUTS), seed=0),  # type: ignore[attr-defined]
+                nn.hinge_loss, nn.l2_penalty)  # type: ignore[attr-defined]
+    except (ImportError, AttributeError):
+        return ("local MLP (nn.MLP missing)", lambda: LocalMLP(NIN, list(NOUTS)),
+                _local_hinge, _local_l2)
+
+
+class OursDemo:
+    """The same step on autograd-tiny, written the natural way with ``nn``."""
+
+    name = "autograd-tiny"
+
+    def __init__(self, X: list[list[float]], y: list[float], weights: list[float]) -> None:
+        self.model_kind, make_model, self.hinge_loss, self.l2_penalty = ours_parts()
+        self.model = make_model()
+        self.params = list(self.model.parameters())
+        for p, w in zip(self.params, weights, strict=True):
+            p.data = w
+        self.X, self.y = X, y
+
+    def loss(self) -> Value:
+        scores = [self.model(x) for x in self.X]
+        return self.hinge_loss(scores, self.y) + ALPHA * self.l2_penalty(self.params)
+
+    def step(self, lr: float = LR) -> float:
+        total_loss = self.loss()
+        self.model.zero_grad()
+        total_loss.backward()
+        for p in self.params:
+            p.data -= lr * p.grad
+        return total_loss.data
+
+    def weights(self) -> list[float]:
+        return [p.data for p in self.params]
+
+
+class FloorDemo:
+    """The same step by hand in plain floats (``benchmarks.floor``)."""
+
+    name = "floor (plain floats)"
+
+    def __init__(self, X: list[list[float]], y: list[float], weights: list[float]) -> None:
+        self.model = FloorMLP(NIN, list(NOUTS), weights)
+        self.X, self.y = X, y
+
+    def step(self, lr: float = LR) -> float:
+        return self.model.step(self.X, self.y, ALPHA, lr)
+
+    def weights(self) -> list[float]:
+        return self.model.parameters()
+
+
+def graph_size(root: Value) -> int:
+    """Number of nodes (ops and leaves) in ``root``'s graph."""
+    from autograd_tiny.engine import toposort
+
+    return len(toposort(root))
+
+
+def micrograd_graph_size(root: Any) -> int:
+    seen = {id(root)}
+    stack = [root]
+    while stack:
+        for child in stack.pop()._prev:
+            if id(child) not in seen:
+                seen.add(id(child))
+                stack.append(child)
+    return len(seen)

@@ -1,0 +1,290 @@
+"""Pictures of a computation graph: ``draw_dot(root)`` gives a Graphviz ``Digraph``.
+
+Each value is a record node (label | data | grad), each op its own small node, and edges follow
+the data: child -> op -> value. Values are shaded by |grad| so a vanishing gradient shows at a
+glance, and values whose labels are dotted paths (``layers.0.neurons.3.w.1``) are grouped into
+nested clusters, one per module.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import re
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from .engine import toposort
+from .value import Value
+
+if TYPE_CHECKING:
+    from .render import Digraph
+
+RANKDIRS = ("LR", "RL", "TB", "BT")
+COLOR_BY = ("grad", "none", None)
+
+# Shading is on a log scale of |grad| / max|grad|: full colour at 1, white at 10**-DECADES.
+DECADES = 6
+POSITIVE = (239, 138, 98)  # grad > 0
+NEGATIVE = (103, 169, 207)  # grad < 0
+WHITE = (255, 255, 255)
+NOT_REACHED = "#e8e8e8"
+NON_FINITE = "#c994c7"
+HIGHLIGHT = "#d62728"
+CLUSTER_FILLS = ("#f6f6f6", "#ececec", "#e2e2e2")
+
+_TOKEN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|[0-9]+")
+_RECORD_SPECIAL = re.compile(r'([\\{}|<>"])')
+
+Path = tuple[str, ...]  # nested module names, e.g. ("layers.0", "neurons.3")
+
+
+def draw_dot(root: Value, *, rankdir: str = "LR", show_grad: bool = True,
+             color_by: str | None = "grad", highlight: Value | Iterable[Value] | None = None,
+             max_nodes: int = 500, grads: Mapping[Value, Any] | None = None) -> Digraph:
+    """The graph that computed ``root``, as a ``graphviz.Digraph`` (renders in Jupyter, and
+    with ``.pipe()`` / ``.render()``, using ``dot`` or else ``graphviz-pure``).
+
+    - ``rankdir``: ``"LR"``, ``"RL"``, ``"TB"`` or ``"BT"``.
+    - ``show_grad``: show each value's grad (and shade by it); ``False`` shows label and data.
+    - ``color_by``: ``"grad"`` fills each value by |grad| relative to the largest |grad| in the
+      picture, on a log scale over 6 decades, orange for grad > 0 and blue for grad < 0, with
+      a legend; ``None`` (or ``"none"``) leaves values unfilled.
+    - ``highlight``: a Value or Values of this graph to mark with a thick red border.
+    - ``max_nodes``: the most value nodes drawn; a larger graph raises ``ValueError`` as soon
+      as the limit is passed, without walking the rest.
+    - ``grads``: ``{value: grad}`` overriding the grad shown for the values it contains (a
+      number, a Value, or ``None`` for "not reached yet", drawn blank and grey); values not in
+      it show their own ``.grad``. The step-through uses it to draw a moment of backward.
+
+    Grads that are Values (after ``backward(create_graph=True)``) are shown by their data.
+    Node ids follow the graph's topological order, so the same graph gives the same source.
+    """
+    from .render import Digraph
+
+    if not isinstance(root, Value):
+        raise TypeError(f"draw_dot needs a Value as root, got {type(root).__name__}")
+    if rankdir not in RANKDIRS:
+        raise ValueError(f"rankdir must be one of {', '.join(map(repr, RANKDIRS))}, "
+                         f"got {rankdir!r}")
+    if color_by not in COLOR_BY:
+        raise ValueError(f"color_by must be 'grad' or None, got {color_by!r}")
+    if isinstance(max_nodes, bool) or not isinstance(max_nodes, int):
+        raise TypeError(f"max_nodes must be an int, got {type(max_nodes).__name__}")
+    if max_nodes < 1:
+        raise ValueError(f"max_nodes must be at least 1, got {max_nodes}")
+    _check_size(root, max_nodes)
+
+    order = toposort(root)
+    ids = {v: f"v{i}" for i, v in enumerate(order)}
+    marked = _highlighted(highlight, ids)
+    shown = {v: _shown_grad(v, grads) for v in order} if show_grad else {}
+    top = max((abs(g) for g in shown.values() if g is not None and math.isfinite(g)),
+              default=0.0)
+    shade = show_grad and color_by == "grad"
+    places = _places(order)
+    horizontal = rankdir in ("LR", "RL")
+
+    g = Digraph(format="svg",
+                graph_attr={"rankdir": rankdir, "fontname": "Helvetica", "fontsize": "11"},
+                node_attr={"fontname": "Helvetica", "fontsize": "11"},
+                edge_attr={"arrowsize": "0.6"})
+    clusters: dict[Path, Any] = {}
+    edges: list[tuple[str, str]] = []
+    for v in order:
+        path, name = places[v]
+        where = g if not path else _cluster(clusters, path, Digraph)
+        fields = [name] if name else []
+        fields.append(f"data {_fmt(v.data)}")
+        if show_grad:
+            grad = shown[v]
+            fields.append("grad" if grad is None else f"grad {_fmt(grad)}")
+        attrs = {"shape": "record", "label": _record(fields, horizontal)}
+        if v.label and v.label != name:
+            attrs["tooltip"] = v.label
+        if shade:
+            attrs.update(style="filled", fillcolor=_fill(shown[v], top))
+        if v in marked:
+            attrs.update(color=HIGHLIGHT, penwidth="3")
+        where.node(ids[v], **attrs)
+        if v.children:
+            op = f"{ids[v]}_op"
+            where.node(op, label=v.op, shape="circle" if len(v.op) <= 2 else "ellipse",
+                       width="0.3", height="0.3", margin="0.02", fontsize="10")
+            edges.extend((ids[c], op) for c in v.children)
+            edges.append((op, ids[v]))
+
+    # A subgraph's lines are copied when it is attached, so attach the deepest first.
+    for path in sorted(clusters, key=len, reverse=True):
+        parent = clusters[path[:-1]] if len(path) > 1 else g
+        parent.subgraph(clusters[path])
+    for tail, head in edges:
+        g.edge(tail, head)
+    if shade:
+        _legend(g, top, shown)
+    return g
+
+
+def _check_size(root: Value, max_nodes: int) -> None:
+    """Raise as soon as more than ``max_nodes`` values are found, without walking the rest."""
+    seen = {root}
+    stack = [root]
+    while stack:
+        for child in stack.pop().children:
+            if child not in seen:
+                seen.add(child)
+                if len(seen) > max_nodes:
+                    raise ValueError(
+                        f"draw_dot: the graph has more than max_nodes={max_nodes} value nodes. "
+                        f"To draw it anyway pass a larger limit, e.g. "
+                        f"draw_dot(root, max_nodes={max(10 * max_nodes, 1000)}) (big pictures "
+                        "are slow to lay out and hard to read), or draw a sub-graph by passing "
+                        "an intermediate node as root, e.g. draw_dot(hidden_value).")
+                stack.append(child)
+
+
+def _highlighted(highlight: Value | Iterable[Value] | None,
+                 nodes: Mapping[Value, str]) -> set[Value]:
+    if highlight is None:
+        return set()
+    items = [highlight] if isinstance(highlight, Value) else list(highlight)
+    for h in items:
+        if not isinstance(h, Value):
+            raise TypeError(f"highlight takes Values, got {type(h).__name__}")
+        if h not in nodes:
+            raise ValueError(f"highlight: {h!r} is not in the graph being drawn")
+    return set(items)
+
+
+def _shown_grad(v: Value, grads: Mapping[Value, Any] | None) -> float | None:
+    """The grad a node shows: the override from ``grads`` if it has one, else ``v.grad``."""
+    g = grads[v] if grads is not None and v in grads else v.grad
+    if g is None:
+        return None
+    if isinstance(g, Value):
+        return g.data
+    if isinstance(g, numbers.Real):
+        return float(g)
+    raise TypeError(f"the grad shown for {v!r} must be a number, a Value or None, "
+                    f"got {type(g).__name__}")
+
+
+def _fmt(x: float) -> str:
+    """4 significant digits; -0 shown as 0."""
+    return f"{x + 0.0:.4g}"
+
+
+def _record(fields: list[str], horizontal: bool) -> str:
+    """A record label laid out side by side: braces flip the orientation under LR/RL."""
+    text = " | ".join(_RECORD_SPECIAL.sub(r"\\\1", f) for f in fields)
+    return "{ " + text + " }" if horizontal else text
+
+
+def _fill(grad: float | None, top: float) -> str:
+    """White to full colour as log10(|grad| / top) goes from -DECADES to 0."""
+    if grad is None:
+        return NOT_REACHED
+    if not math.isfinite(grad):
+        return NON_FINITE
+    if grad == 0.0 or top == 0.0:
+        return "#ffffff"
+    t = min(1.0, max(0.0, 1.0 + math.log10(abs(grad) / top) / DECADES))
+    return _mix(POSITIVE if grad > 0 else NEGATIVE, t)
+
+
+def _mix(hue: tuple[int, int, int], t: float) -> str:
+    r, g, b = (round(w + t * (h - w)) for w, h in zip(WHITE, hue, strict=True))
+    return f"#{r:02x}{g:02x}{b:02x}"
+
+
+def _legend(g: Digraph, top: float, shown: Mapping[Value, float | None]) -> None:
+    ticks = [(0, "1"), (2, "1e-2"), (4, "1e-4"), (DECADES, f"&lt;=1e-{DECADES}")]
+    rows = [f'<tr><td colspan="{len(ticks) + 1}">|grad| / max |grad|, '
+            f"max |grad| = {_fmt(top)}</td></tr>"]
+    for name, hue in (("grad &gt; 0", POSITIVE), ("grad &lt; 0", NEGATIVE)):
+        cells = "".join(f'<td bgcolor="{_mix(hue, 1 - d / DECADES)}">{text}</td>'
+                        for d, text in ticks)
+        rows.append(f'<tr><td align="left">{name}</td>{cells}</tr>')
+    grads = list(shown.values())
+    if any(gr is None for gr in grads):
+        rows.append(f'<tr><td align="left">not reached</td><td bgcolor="{NOT_REACHED}" '
+                    f'colspan="{len(ticks)}"></td></tr>')
+    if any(gr is not None and not math.isfinite(gr) for gr in grads):
+        rows.append(f'<tr><td align="left">nan / inf</td><td bgcolor="{NON_FINITE}" '
+                    f'colspan="{len(ticks)}"></td></tr>')
+    table = ('<<table border="0" cellborder="1" cellspacing="0" cellpadding="3">'
+             + "".join(rows) + "</table>>")
+    with g.subgraph() as s:
+        s.attr(rank="sink")
+        s.node("legend", label=table, shape="plaintext", fontsize="9")
+
+
+def _module_path(label: str) -> tuple[Path, str] | None:
+    """``layers.0.neurons.3.w.1`` -> ``(("layers.0", "neurons.3"), "w.1")``: a name and the
+    index after it make one component; all but the last component are nested modules."""
+    tokens = label.split(".")
+    if len(tokens) < 2 or tokens[0].isdigit() or not all(map(_TOKEN.fullmatch, tokens)):
+        return None
+    parts: list[str] = []
+    for t in tokens:
+        if t.isdigit() and parts and "." not in parts[-1] and not parts[-1].isdigit():
+            parts[-1] += "." + t
+        else:
+            parts.append(t)
+    if len(parts) < 2:
+        return None
+    return tuple(parts[:-1]), parts[-1]
+
+
+def _common(paths: Iterable[Path]) -> Path:
+    it = iter(paths)
+    common = next(it, ())
+    for p in it:
+        n = 0
+        while n < min(len(common), len(p)) and common[n] == p[n]:
+            n += 1
+        common = common[:n]
+    return common
+
+
+def _places(order: list[Value]) -> dict[Value, tuple[Path, str]]:
+    """Each value's cluster path and the name it shows.
+
+    A dotted label places a value by its prefix. An unlabelled result joins the modules of its
+    labelled leaf operands (a neuron's weights put its dot product in the neuron), or else,
+    when it is the only consumer of results that all sit in one module and its other operands
+    are plain constants, that module too (the neuron's activation).
+    """
+    parents: dict[Value, int] = {}
+    for v in order:
+        for c in set(v.children):
+            parents[c] = parents.get(c, 0) + 1
+    places: dict[Value, tuple[Path, str]] = {}
+    for v in order:
+        found = _module_path(v.label) if v.label else None
+        if found is not None:
+            places[v] = found
+            continue
+        path: Path = ()
+        if v.children and not v.label:
+            leaves = [places[c][0] for c in v.children if not c.children]
+            inner = [c for c in v.children if c.children]
+            if any(leaves):
+                path = _common(p for p in leaves if p)
+            elif inner and all(places[c][0] and parents[c] == 1 for c in inner):
+                path = _common(places[c][0] for c in inner)
+        places[v] = (path, v.label)
+    return places
+
+
+def _cluster(clusters: dict[Path, Any], path: Path, factory: type[Digraph]) -> Any:
+    """The subgraph for ``path``, made (with its enclosing ones) on first use."""
+    for depth in range(1, len(path) + 1):
+        prefix = path[:depth]
+        if prefix not in clusters:
+            fill = CLUSTER_FILLS[min(depth, len(CLUSTER_FILLS)) - 1]
+            clusters[prefix] = factory(
+                name=f"cluster_{len(clusters)}",
+                graph_attr={"label": prefix[-1], "style": "rounded,filled",
+                            "fillcolor": fill, "color": "#bbbbbb", "labeljust": "l"})
+    return clusters[path]

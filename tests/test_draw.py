@@ -114,19 +114,15 @@ def test_top_to_bottom_lays_fields_side_by_side() -> None:
 
 
 def test_shading_by_grad_magnitude_and_sign() -> None:
-    big = Value(3.0, "big")
-    tiny = Value(1e-7, "tiny")
-    neg = Value(-2.0, "neg")
-    out = big * tiny + neg * big
+    large = Value(1e-7, "large")  # grad 3, the largest |grad| in the picture
+    tiny = Value(3.0, "tiny")  # grad 1e-7
+    neg = Value(1.0, "neg")  # grad -3
+    out = large * tiny + neg * -3.0
     out.backward()
     src = draw_dot(out).source
-    big_fill = fill(node_line(src, "big"))  # grad 1e-7 - 2
-    tiny_fill = fill(node_line(src, "tiny"))  # grad 3, the largest
-    neg_fill = fill(node_line(src, "neg"))  # grad 3
-    assert tiny_fill != fill(node_line(src, "big"))
-    assert tiny_fill == "#ef8a62"  # full orange: the largest |grad|, positive
-    assert big_fill is not None and big_fill != "#ffffff"  # negative: a blue
-    assert neg_fill == tiny_fill
+    assert fill(node_line(src, "large")) == "#ef8a62"  # full orange
+    assert fill(node_line(src, "tiny")) == "#ffffff"  # under 1e-6 of the largest: white
+    assert fill(node_line(src, "neg")) == "#67a9cf"  # full blue: as large, negative
     assert "legend" in src and "max |grad| = 3" in src
 
 

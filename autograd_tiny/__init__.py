@@ -1,7 +1,13 @@
-"""autograd-tiny: a scalar reverse-mode automatic-differentiation engine for learning backprop."""
+"""autograd-tiny: a scalar reverse-mode automatic-differentiation engine for learning backprop.
 
+Importing it loads no dependency: graphviz (pictures), ipywidgets (the step-through player) and
+hypothesis (``autograd_tiny.testing``) are imported where they are used.
+"""
+
+from .draw import draw_dot
 from .functional import grad, hessian, value_and_grad
 from .modes import detect_anomaly, enable_grad, no_grad
+from .steps import backprop_steps, forward_steps
 from .value import Value
 
 __all__ = [
@@ -12,4 +18,7 @@ __all__ = [
     "grad",
     "value_and_grad",
     "hessian",
+    "draw_dot",
+    "backprop_steps",
+    "forward_steps",
 ]

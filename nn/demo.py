@@ -164,13 +164,14 @@ def plot_history(history: History, path: Path, title: str = "") -> None:
 
 
 def neuron_svg(seed: int = 1337, fused: bool = False) -> str:
-    """One tanh neuron, out = tanh(b + w.0*x0 + w.1*x1), after ``out.backward()``, as SVG."""
+    """One tanh neuron, out = tanh(n), n = b + w.0*x0 + w.1*x1, after ``out.backward()``, as SVG."""
     from autograd_tiny.draw import draw_dot
 
     neuron = Neuron(2, "tanh", rng=random.Random(seed), fused=fused)
     x = [Value(2.0, "x0"), Value(-1.0, "x1")]
     out = neuron(x)
     out.label = "out"
+    out.children[0].label = "n"
     out.backward()
     svg: str = draw_dot(out).pipe(format="svg", encoding="utf-8")
     return svg

@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from autograd_tiny import Value, no_grad
+from autograd_tiny import Value, draw_dot, no_grad
 
 from . import datasets
 from .layers import MLP, Neuron
@@ -165,8 +165,6 @@ def plot_history(history: History, path: Path, title: str = "") -> None:
 
 def neuron_svg(seed: int = 1337, fused: bool = False) -> str:
     """One tanh neuron, out = tanh(n), n = b + w.0*x0 + w.1*x1, after ``out.backward()``, as SVG."""
-    from autograd_tiny.draw import draw_dot
-
     neuron = Neuron(2, "tanh", rng=random.Random(seed), fused=fused)
     x = [Value(2.0, "x0"), Value(-1.0, "x1")]
     out = neuron(x)

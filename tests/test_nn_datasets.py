@@ -76,7 +76,8 @@ def test_signed_labels():
     (lambda: datasets.make_moons(10, noise=-0.1), ValueError, "noise = -0.1"),
     (lambda: datasets.make_circles(10, factor=1.5), ValueError, "factor = 1.5"),
     (lambda: datasets.make_spirals(10, turns=0.0), ValueError, "turns = 0.0"),
-    (lambda: datasets.make_moons(10.5), TypeError, "n_samples"),
+    (lambda: datasets.make_moons(10.5),  # type: ignore[arg-type]
+     TypeError, "n_samples"),
 ])
 def test_bad_arguments(call, error, match):
     with pytest.raises(error, match=match):

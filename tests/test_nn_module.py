@@ -354,3 +354,14 @@ def test_load_of_binary_garbage_and_wrong_weights(tmp_path):
     with pytest.raises(KeyError, match="layers.1.neurons.0.b") as info:
         nn.load(path)
     assert "layers.0.neurons.0.w.0" in str(info.value)
+
+
+def test_successful_save_leaves_only_the_file_with_the_usual_permissions(tmp_path):
+    path = tmp_path / "model.json"
+    nn.MLP(2, [2, 1], seed=0).save(path)
+    nn.MLP(2, [2, 1], seed=1).save(path)  # overwriting works too
+    assert _leftovers(tmp_path) == []
+    umask = os.umask(0)
+    os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~umask
+    assert nn.load(path).state_dict() == nn.MLP(2, [2, 1], seed=1).state_dict()

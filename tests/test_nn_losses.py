@@ -146,3 +146,28 @@ def test_penalties():
 def test_bad_input_raises_value_error(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+smooth = st.floats(-5, 5)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.tuples(smooth, st.floats(0, 1)), min_size=1, max_size=5))
+def test_bce_with_logits_gradient_is_sigmoid_minus_target_over_n(pairs):
+    logits = [Value(x) for x, _ in pairs]
+    targets = [t for _, t in pairs]
+    nn.binary_cross_entropy_with_logits(logits, targets).backward()
+    n = len(pairs)
+    assert [v.grad for v in logits] == pytest.approx(
+        [(_sigmoid(x) - t) / n for x, t in pairs], rel=1e-9, abs=1e-12)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(smooth, min_size=2, max_size=5), st.data())
+def test_cross_entropy_gradient_is_softmax_minus_one_hot(xs, data):
+    target = data.draw(st.integers(0, len(xs) - 1))
+    logits = [Value(x) for x in xs]
+    nn.cross_entropy(logits, target).backward()
+    total = sum(math.exp(x) for x in xs)
+    expected = [math.exp(x) / total - (1.0 if i == target else 0.0) for i, x in enumerate(xs)]
+    assert [v.grad for v in logits] == pytest.approx(expected, rel=1e-9, abs=1e-12)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, TypeGuard
 
 from . import engine
 from .modes import MODE, NORMAL
@@ -259,7 +259,7 @@ def _data(x: object) -> float:
     return as_float(x, "comparison operand")
 
 
-def _all_values(xs: tuple[object, ...]) -> bool:
+def _all_values(xs: tuple[object, ...]) -> TypeGuard[tuple[Value, ...]]:
     # One C-level pass instead of a Python call per child: most fused nodes take only Values.
     return set(map(type, xs)) == {Value}
 

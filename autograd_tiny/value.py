@@ -218,9 +218,8 @@ class Value:
     @staticmethod
     def sum(values: Iterable[Value | float]) -> Value:
         """One node for v0 + v1 + ... ; d/dv_i = 1."""
-        children = tuple(values)
-        if not _all_values(children):
-            children = tuple(_operand(v, "Value.sum") for v in children)
+        given = tuple(values)
+        children = given if _all_values(given) else tuple(_operand(v, "Value.sum") for v in given)
         if not children:
             return Value(0.0)
         return apply(SUM, children)
@@ -235,8 +234,10 @@ class Value:
         if len(ws) != len(xs):
             raise ValueError(f"Value.dot needs as many weights as inputs, got {len(ws)} "
                              f"weights and {len(xs)} inputs")
-        children = (*ws, *xs) if bias is None else (*ws, *xs, bias)
-        if not _all_values(children):
+        given = (*ws, *xs) if bias is None else (*ws, *xs, bias)
+        if _all_values(given):
+            children = given
+        else:
             children = tuple(_operand(v, "Value.dot") for v in (*ws, *xs))
             if bias is not None:
                 children += (_operand(bias, "Value.dot bias"),)

@@ -14,22 +14,25 @@ if TYPE_CHECKING:
 def toposort(root: Value) -> list[Value]:
     """Every node ``root`` depends on, children before parents, without recursion.
 
-    Children are visited in order, so the order is deterministic for a given graph.
+    Depth-first with an explicit stack of (node, iterator over its children): a node is placed
+    once all its children are. Children are visited in order, so the order is deterministic
+    for a given graph.
     """
     order: list[Value] = []
-    expanded: set[Value] = set()
-    placed: set[Value] = set()
-    stack = [root]
+    visited = {root}
+    stack = [(root, iter(root.children))]
     while stack:
-        node = stack[-1]
-        if node in expanded:
+        node, children = stack[-1]
+        for child in children:
+            if child not in visited:
+                visited.add(child)
+                if child.children:
+                    stack.append((child, iter(child.children)))
+                    break
+                order.append(child)  # a leaf is done as soon as it is seen
+        else:
             stack.pop()
-            if node not in placed:
-                placed.add(node)
-                order.append(node)
-            continue
-        expanded.add(node)
-        stack.extend([c for c in reversed(node.children) if c not in expanded])
+            order.append(node)
     return order
 
 

@@ -1,0 +1,358 @@
+"""Hypothesis strategies for property tests of code built on autograd_tiny.
+
+    from hypothesis import given
+    from autograd_tiny import gradcheck
+    from autograd_tiny.testing import graphs
+
+    @given(graphs(max_nodes=20))
+    def test_backward_matches_central_differences(g):
+        assert gradcheck(g.f, g.inputs, order=2)
+
+Every value these strategies draw is built valid, a margin away from kinks and poles, never
+filtered after the fact, so hypothesis does not struggle. Importing this module imports
+hypothesis (a dev dependency); ``import autograd_tiny`` never does.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import operator
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from hypothesis import strategies as st
+
+from .ops import OPS, REAL, Op
+from .value import Value, apply
+
+__all__ = ["Graph", "floats_away_from", "graphs", "op_inputs"]
+
+# Limits on every node of a drawn graph: its value, and its derivative with respect to each
+# input. Inputs move by eps in a gradient check, so with |d node / d input| <= MAX_GRADIENT a
+# node never crosses a kink it is kept `margin` away from, and differences stay accurate.
+MAX_VALUE = 100.0
+MAX_GRADIENT = 100.0
+
+Ref = tuple[str, Any]  # ("x", input index), ("v", node index) or ("c", constant)
+
+
+def floats_away_from(points: Iterable[float] | float, margin: float = 0.1,
+                     min_value: float = -3.0, max_value: float = 3.0) -> st.SearchStrategy[float]:
+    """Finite floats in [min_value, max_value] at least ``margin`` away from every point.
+
+    ``floats_away_from([0.0], 0.1)`` draws from [-3, -0.1] and [0.1, 3]: kinks and
+    singularities are kept out by construction. ValueError if nothing is left.
+    """
+    pieces = allowed_intervals(points, margin, min_value, max_value)
+    return st.one_of([st.floats(lo, hi, allow_nan=False, allow_infinity=False)
+                      for lo, hi in pieces])
+
+
+def allowed_intervals(points: Iterable[float] | float, margin: float, min_value: float,
+                      max_value: float) -> list[tuple[float, float]]:
+    """The closed intervals of [min_value, max_value] at least ``margin`` away from the points."""
+    marks = sorted(_finite(p, "point")
+                   for p in (points if isinstance(points, Iterable) else [points]))
+    margin = _finite(margin, "margin")
+    min_value, max_value = _finite(min_value, "min_value"), _finite(max_value, "max_value")
+    if margin < 0.0:
+        raise ValueError(f"margin must be >= 0, got {margin}")
+    if min_value > max_value:
+        raise ValueError(f"min_value {min_value} is greater than max_value {max_value}")
+    pieces = []
+    lo = min_value
+    for p in marks:
+        below = p - margin
+        while p - below < margin:  # rounding must not bring a value closer than the margin
+            below = math.nextafter(below, -math.inf)
+        if below >= lo:
+            pieces.append((lo, min(below, max_value)))
+        above = p + margin
+        while above - p < margin:
+            above = math.nextafter(above, math.inf)
+        lo = max(lo, above)
+        if lo > max_value:
+            break
+    else:
+        pieces.append((lo, max_value))
+    pieces = [(a, b) for a, b in pieces if a <= b]
+    if not pieces:
+        raise ValueError(f"no float in [{min_value}, {max_value}] is at least {margin} away "
+                         f"from {marks}: use a smaller margin or a wider range")
+    return pieces
+
+
+def op_inputs(op: Op | str, *, margin: float = 0.1,
+              n: int | None = None) -> st.SearchStrategy[tuple[float, ...]]:
+    """Operands for one op of the table, inside its domain and ``margin`` away from its kinks
+    and poles (in every operand, as the domain does not say which operand they concern).
+
+    A variadic op (``sum``, ``dot``) gets ``n`` operands, or 1 to 4 when ``n`` is None.
+    """
+    op = _as_op(op)
+    if op.arity < 0:
+        if n is not None and n < 1:
+            raise ValueError(f"{op.name} needs at least one operand, got n={n}")
+        sizes = st.integers(1, 4) if n is None else st.just(n)
+        return sizes.flatmap(lambda k: st.tuples(*[operand_floats(op, i, margin)
+                                                   for i in range(k)]))
+    if n is not None and n != op.arity:
+        raise ValueError(f"op {op.name!r} takes {op.arity} operands, not {n}")
+    return st.tuples(*[operand_floats(op, i, margin) for i in range(op.arity)])
+
+
+def operand_floats(op: Op, i: int, margin: float) -> st.SearchStrategy[float]:
+    """Valid floats for operand ``i`` of ``op``."""
+    lo, hi, points = _constraints(op, i)
+    return floats_away_from(points, margin, lo, hi)
+
+
+@dataclass(frozen=True)
+class Graph:
+    """A random computation graph: ``f(*Values)`` builds it, ``inputs`` are valid floats.
+
+    ``description`` is ``f`` written as Python using autograd_tiny, ready to paste into a test.
+    """
+
+    f: Callable[..., Value]
+    inputs: tuple[float, ...]
+    description: str
+
+    def __str__(self) -> str:
+        return f"{self.description}\n# inputs: {self.inputs!r}"
+
+    def __repr__(self) -> str:
+        body = "\n".join("    " + line for line in self.description.splitlines())
+        return f"Graph(inputs={self.inputs!r}, f=\n{body}\n)"
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        p.text(repr(self))
+
+
+def graphs(max_nodes: int = 30, ops: Iterable[Op | str] | None = None, *,
+           max_inputs: int = 4, margin: float = 0.1) -> st.SearchStrategy[Graph]:
+    """Random graphs of 1 to ``max_nodes`` op nodes drawn from ``ops`` (default: the whole
+    table), on up to ``max_inputs`` inputs.
+
+    Each node's operands are chosen among the earlier nodes, inputs and constants whose values
+    lie in the op's domain, ``margin`` away from its kinks and poles; a new input or constant is
+    drawn valid. Values stay within MAX_VALUE and derivatives within MAX_GRADIENT (a node that
+    would exceed them is left out), so the graph is smooth around its inputs and central
+    differences are accurate. The output is the last node.
+    """
+    if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
+        raise ValueError(f"max_nodes must be a positive int, got {max_nodes!r}")
+    if isinstance(max_inputs, bool) or not isinstance(max_inputs, int) or max_inputs < 1:
+        raise ValueError(f"max_inputs must be a positive int, got {max_inputs!r}")
+    if isinstance(ops, (str, Op)):
+        ops = [ops]
+    table = list(OPS.values()) if ops is None else [_as_op(op) for op in ops]
+    if not table:
+        raise ValueError("graphs needs at least one op; pass ops=None for the whole table")
+    for op in table:
+        for i in range(op.arity if op.arity >= 0 else 1):
+            lo, hi, points = _constraints(op, i)
+            allowed_intervals(points, margin, lo, hi)  # ValueError when the margin leaves none
+    return _graphs(table, max_nodes, max_inputs, margin)
+
+
+@st.composite
+def _graphs(draw: st.DrawFn, table: list[Op], max_nodes: int, max_inputs: int,
+            margin: float) -> Graph:
+    inputs: list[float] = []
+    values: list[float] = []  # of the nodes, in order
+    grads: list[list[float]] = []  # d node / d input, per node
+    steps: list[tuple[Op, tuple[Ref, ...]]] = []
+    for _ in range(draw(st.integers(1, max_nodes))):
+        op = draw(st.sampled_from(table))
+        n = op.arity if op.arity >= 0 else draw(st.integers(2, 4))
+        refs: list[Ref] = []
+        operands: list[float] = []
+        operand_grads: list[list[float]] = []
+        for i in range(n):
+            lo, hi, points = _constraints(op, i)
+
+            def valid(x: float, lo: float = lo, hi: float = hi,
+                      points: tuple[float, ...] = points) -> bool:
+                return lo <= x <= hi and all(abs(x - p) >= margin for p in points)
+
+            constant_ok = any(kind != "c" for kind, _ in refs)
+            kind, k = _choose(draw, op, i, inputs, values, valid, max_inputs, constant_ok)
+            if kind == "v":
+                x, dx = values[k], grads[k]
+            elif kind == "x" and k is not None:
+                x, dx = inputs[k], _unit(k, max_inputs)
+            else:
+                x = draw(floats_away_from(points, margin, lo, hi))
+                if kind == "x":
+                    k = len(inputs)
+                    inputs.append(x)
+                    dx = _unit(k, max_inputs)
+                else:
+                    k, dx = x, [0.0] * max_inputs
+            refs.append((kind, k))
+            operands.append(x)
+            operand_grads.append(dx)
+        try:
+            out = op.forward(*operands)
+            partials = op.rule(out, *operands)
+        except (ArithmeticError, ValueError):
+            continue
+        grad = [sum(float(p) * dx[m] for p, dx in zip(partials, operand_grads, strict=True))
+                for m in range(max_inputs)]
+        if (not math.isfinite(out) or abs(out) > MAX_VALUE
+                or not all(abs(g) <= MAX_GRADIENT for g in grad)):
+            continue
+        steps.append((op, tuple(refs)))
+        values.append(out)
+        grads.append(grad)
+    program = _Program(tuple(steps), len(inputs))
+    return Graph(program, tuple(inputs), program.source())
+
+
+def _choose(draw: st.DrawFn, op: Op, i: int, inputs: list[float], values: list[float],
+            valid: Callable[[float], bool], max_inputs: int, constant_ok: bool) -> Ref:
+    """Operand ``i`` of the next node: mostly a recent node (so graphs grow deep and the output
+    depends on much of the graph), else an input (maybe a new one), else a constant.
+
+    ``("x", None)`` and ``("c", None)`` ask for a new input or constant to be drawn. A constant
+    is only chosen when ``constant_ok`` (an earlier operand is not one: a node of constants
+    tests nothing) or nothing else is valid.
+    """
+    if not inputs:
+        return ("x", None)  # the first operand of a graph is its first input
+    if _constant_only(op, i):
+        return ("c", None)
+    nodes = [k for k in reversed(range(len(values))) if valid(values[k])][:4]
+    leaves: list[Ref] = [("x", k) for k in range(len(inputs)) if valid(inputs[k])]
+    if len(inputs) < max_inputs:
+        leaves.append(("x", None))
+    # Mostly nodes: with fewer, each node would pull in less than one earlier node on average
+    # and the output would depend on only a few of them.
+    category = draw(st.integers(0, 9))  # shrinks towards the most recent node
+    if nodes and (category < 8 or not (leaves or constant_ok)):
+        return ("v", nodes[draw(st.integers(0, len(nodes) - 1))])
+    if leaves and (category < 9 or not constant_ok):
+        return leaves[draw(st.integers(0, len(leaves) - 1))]
+    return ("c", None)
+
+
+class _Program:
+    """The drawn graph as a function of its inputs: one public autograd_tiny call per step."""
+
+    def __init__(self, steps: tuple[tuple[Op, tuple[Ref, ...]], ...], n_inputs: int) -> None:
+        self.steps = steps
+        self.n_inputs = n_inputs
+
+    def __call__(self, *xs: Value | float) -> Value:
+        if len(xs) != self.n_inputs:
+            raise TypeError(f"this graph takes {self.n_inputs} inputs, got {len(xs)}")
+        leaves = [x if isinstance(x, Value) else Value(x) for x in xs]
+        nodes: list[Value] = []
+        for op, refs in self.steps:
+            args = [leaves[k] if kind == "x" else nodes[k] if kind == "v" else k
+                    for kind, k in refs]
+            nodes.append(call(op, args))
+        return nodes[-1] if nodes else leaves[0]
+
+    def source(self) -> str:
+        names = [f"x{k}" for k in range(self.n_inputs)]
+        lines = [f"def f({', '.join(names)}):"]
+        for j, (op, refs) in enumerate(self.steps):
+            args = [names[k] if kind == "x" else f"v{k}" if kind == "v" else repr(k)
+                    for kind, k in refs]
+            lines.append(f"    v{j} = {call_source(op, args, [kind for kind, _ in refs])}")
+        lines.append(f"    return {f'v{len(self.steps) - 1}' if self.steps else names[0]}")
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return self.source()
+
+
+_OPERATORS: dict[tuple[str, int], tuple[Callable[..., Any], str]] = {
+    ("+", 2): (operator.add, "{} + {}"),
+    ("*", 2): (operator.mul, "{} * {}"),
+    ("/", 2): (operator.truediv, "{} / {}"),
+    ("**", 2): (operator.pow, "{} ** {}"),
+    ("-", 1): (operator.neg, "-{}"),
+    ("abs", 1): (abs, "abs({})"),
+}
+
+
+def call(op: Op, args: Sequence[Value | float]) -> Value:
+    """``op`` applied to ``args`` (Values or numbers) the way a user writes it."""
+    if op.name == "sum":
+        return Value.sum(args)
+    if op.name == "dot":
+        k = len(args) // 2
+        return Value.dot(args[:k], args[k:2 * k], args[-1] if len(args) % 2 else None)
+    first = args[0] if isinstance(args[0], Value) else Value(args[0])
+    if op.name == "leaky_relu":
+        return first.leaky_relu(float(args[1]))
+    rest = list(args[1:])
+    if not any(isinstance(a, Value) for a in rest):
+        args = [first, *rest]
+    if (op.name, op.arity) in _OPERATORS:
+        result: Value = _OPERATORS[op.name, op.arity][0](*args)
+        return result
+    if op.arity == 1 and hasattr(Value, op.name):
+        return getattr(first, op.name)()  # type: ignore[no-any-return]
+    return apply(op, tuple(a if isinstance(a, Value) else Value(a) for a in args))
+
+
+def call_source(op: Op, args: list[str], kinds: list[str]) -> str:
+    """The Python that ``call`` runs, given each operand's text and kind ("c" for constants)."""
+    if op.name == "sum":
+        return f"Value.sum([{', '.join(args)}])"
+    if op.name == "dot":
+        k = len(args) // 2
+        bias = f", {args[-1]}" if len(args) % 2 else ""
+        return f"Value.dot([{', '.join(args[:k])}], [{', '.join(args[k:2 * k])}]{bias})"
+    first = f"Value({args[0]})" if kinds[0] == "c" else args[0]
+    if op.name == "leaky_relu":
+        return f"{first}.leaky_relu({args[1]})"
+    if all(kind == "c" for kind in kinds[1:]):
+        args = [first, *args[1:]]
+    if (op.name, op.arity) in _OPERATORS:
+        args = [f"({a})" if a.startswith("-") else a for a in args]
+        return _OPERATORS[op.name, op.arity][1].format(*args)
+    if op.arity == 1 and hasattr(Value, op.name):
+        return f"{first}.{op.name}()"
+    return f"apply(OPS[{op.name!r}], ({', '.join(args)},))"
+
+
+def _constant_only(op: Op, i: int) -> bool:
+    """Operands the public API takes as a plain number: leaky_relu's slope."""
+    return op.name == "leaky_relu" and i == 1
+
+
+def _constraints(op: Op, i: int) -> tuple[float, float, tuple[float, ...]]:
+    """Range and points to avoid for operand ``i`` of ``op``."""
+    domain = op.domain
+    if domain is None:
+        return REAL[0], REAL[1], ()
+    ranges = domain.ranges or (REAL,)
+    lo, hi = ranges[min(i, len(ranges) - 1)]
+    return lo, hi, tuple(domain.kinks) + tuple(domain.poles)
+
+
+def _unit(k: int, n: int) -> list[float]:
+    return [1.0 if m == k else 0.0 for m in range(n)]
+
+
+def _as_op(op: Op | str) -> Op:
+    if isinstance(op, Op):
+        return op
+    if isinstance(op, str) and op in OPS:
+        return OPS[op]
+    raise ValueError(f"unknown op {op!r}; the table has {', '.join(OPS)}")
+
+
+def _finite(x: Any, what: str) -> float:
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        raise TypeError(f"{what} must be a real number, got {type(x).__name__}")
+    if not math.isfinite(x):
+        raise ValueError(f"{what} must be finite, got {x}")
+    return float(x)

@@ -1,0 +1,17 @@
+"""Hypothesis profiles: "ci" (many examples) when the CI environment variable is set, else "dev".
+
+``HYPOTHESIS_PROFILE=ci`` (or ``dev``) picks one explicitly.
+"""
+
+from __future__ import annotations
+
+import os
+
+from hypothesis import settings
+
+# deadline=None: timing is the benchmarks' business, and a slow CI machine must not flake.
+settings.register_profile("ci", max_examples=300, deadline=None, print_blob=True)
+settings.register_profile("dev", max_examples=40, deadline=None)
+
+_ci = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if _ci else "dev"))

@@ -18,6 +18,7 @@ derivative jumps, ``poles`` the points to keep away from.
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -109,7 +110,7 @@ def _pow_rule(out: Number, a: Number, b: Number) -> tuple[Number, Number]:
 
 def _dot(*xs: float) -> float:
     n = len(xs) // 2
-    total = sum(map(float.__mul__, xs[:n], xs[n : 2 * n]))
+    total = sum(map(operator.mul, xs[:n], xs[n : 2 * n]))
     return total + xs[-1] if len(xs) % 2 else total
 
 
@@ -135,15 +136,15 @@ POSITIVE = (0.05, 4.0)
 OPS: dict[str, Op] = {
     op.name: op
     for op in (
-        Op("+", 2, float.__add__, lambda out, a, b: (1.0, 1.0), ("1", "1"),
+        Op("+", 2, operator.add, lambda out, a, b: (1.0, 1.0), ("1", "1"),
            Domain((REAL, REAL))),
-        Op("*", 2, float.__mul__, lambda out, a, b: (b, a), ("b", "a"),
+        Op("*", 2, operator.mul, lambda out, a, b: (b, a), ("b", "a"),
            Domain((REAL, REAL))),
-        Op("/", 2, float.__truediv__, lambda out, a, b: (1.0 / b, -out / b),
+        Op("/", 2, operator.truediv, lambda out, a, b: (1.0 / b, -out / b),
            ("1 / b", "-out / b"), Domain((REAL, REAL), poles=(0.0,))),
         Op("**", 2, _pow, _pow_rule, ("b * a**(b - 1)", "out * log(a)"),
            Domain((POSITIVE, REAL))),
-        Op("-", 1, float.__neg__, lambda out, x: (-1.0,), ("-1",), Domain((REAL,))),
+        Op("-", 1, operator.neg, lambda out, x: (-1.0,), ("-1",), Domain((REAL,))),
         Op("abs", 1, abs, lambda out, x: (1.0 if x > 0 else -1.0 if x < 0 else 0.0,),
            ("sign(x)",), Domain((REAL,), kinks=(0.0,)), note="abs'(0) = 0"),
         Op("exp", 1, math.exp, lambda out, x: (out,), ("out",), Domain((REAL,))),

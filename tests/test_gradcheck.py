@@ -222,12 +222,12 @@ def test_non_numeric_inputs(bad: object, name: str) -> None:
 
 def test_value_inputs_are_refused_with_a_hint() -> None:
     with pytest.raises(TypeError, match=r"inputs\[0\] is a Value; pass its \.data \(1\.5\)"):
-        gradcheck(lambda x: x, [Value(1.5)])
+        gradcheck(lambda x: x, [Value(1.5)])  # type: ignore[list-item]
 
 
 def test_bad_input_containers() -> None:
     with pytest.raises(TypeError, match="got a str"):
-        gradcheck(lambda x: x, "1.5")
+        gradcheck(lambda x: x, "1.5")  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="sequence of real numbers, got object"):
         gradcheck(lambda x: x, object())  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="at least one input"):

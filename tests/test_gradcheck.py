@@ -217,7 +217,7 @@ def test_non_finite_inputs(bad: float) -> None:
 ])
 def test_non_numeric_inputs(bad: object, name: str) -> None:
     with pytest.raises(TypeError, match=f"inputs\\[0\\] is a {name}"):
-        gradcheck(lambda x: x, [bad])
+        gradcheck(lambda x: x, [bad])  # type: ignore[list-item]
 
 
 def test_value_inputs_are_refused_with_a_hint() -> None:

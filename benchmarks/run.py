@@ -102,35 +102,47 @@ def bench_demo(n_samples: int, repeat: int, seed: int = 0) -> dict[str, Any]:
             "rows": rows,
             "speedup_vs_micrograd_gc_on": rows["micrograd 0.1.0 (gc on)"]["median"] / t_ours,
             "speedup_vs_micrograd_gc_off": rows["micrograd 0.1.0 (gc off)"]["median"] / t_ours,
-            "ratio_to_floor": t_ours / rows["floor (plain floats)"]["median"]}
+            "ratio_to_floor": t_ours / rows["floor (plain floats)"]["median"],
+            "speedup_vs_micrograd_gc_on_of_mins": rows["micrograd 0.1.0 (gc on)"]["min"]
+            / rows["autograd-tiny"]["min"],
+            "ratio_to_floor_of_mins": rows["autograd-tiny"]["min"]
+            / rows["floor (plain floats)"]["min"]}
 
 
 def bench_chain(depths: Sequence[int], repeat: int) -> dict[str, Any]:
+    """Our chain at every depth, the depths interleaved round-robin; micrograd's limit."""
+    runs: dict[int, list[dict[str, float]]] = {depth: [] for depth in depths}
+    for r in range(repeat):
+        k = r % len(depths)
+        for depth in [*depths[k:], *depths[:k]]:
+            gc.collect()
+            runs[depth].append(workloads.ours_chain(depth))
+    # micrograd's limit by bisection, confirmed at our shortest depth; a longer chain only
+    # recurses deeper, so beyond the limit every depth fails the same way
+    max_links = workloads.micrograd_max_chain(min(max(depths), 2000))
+    if workloads.micrograd_chain_works(min(depths)) != (min(depths) <= max_links):
+        raise AssertionError("micrograd's chain limit is inconsistent")
     rows = []
     for depth in depths:
-        runs = []
-        for _ in range(repeat):
-            gc.collect()
-            runs.append(workloads.ours_chain(depth))
         reference = workloads.chain_grad_reference(depth)
-        grad = runs[0]["grad"]
+        grad = runs[depth][0]["grad"]
         if abs(grad - reference) > 1e-9 * max(1.0, abs(reference)):
             raise AssertionError(f"chain of {depth}: grad {grad} != {reference}")
         nodes = depth * workloads.CHAIN_OPS_PER_LINK
-        fwd = statistics.median(r["forward_s"] for r in runs)
-        bwd = statistics.median(r["backward_s"] for r in runs)
+        fwd = [r["forward_s"] / nodes * 1e6 for r in runs[depth]]
+        bwd = [r["backward_s"] / nodes * 1e6 for r in runs[depth]]
+        micrograd = "works" if depth <= max_links else "fails (RecursionError)"
         rows.append({"links": depth, "op_nodes": nodes, "repeat": repeat,
-                     "forward_s": fwd, "backward_s": bwd,
-                     "free_s": statistics.median(r["free_s"] for r in runs),
-                     "forward_us_per_node": fwd / nodes * 1e6,
-                     "backward_us_per_node": bwd / nodes * 1e6,
-                     "backward_us_per_node_min": min(r["backward_s"] for r in runs) / nodes * 1e6,
-                     "backward_us_per_node_max": max(r["backward_s"] for r in runs) / nodes * 1e6,
-                     "micrograd": "fails (RecursionError)"
-                     if not workloads.micrograd_chain_works(depth) else "works"})
-    limit = max(depths)
-    return {"rows": rows, "micrograd_max_links": workloads.micrograd_max_chain(min(limit, 5000)),
-            "recursion_limit": sys.getrecursionlimit()}
+                     "forward_s": statistics.median(r["forward_s"] for r in runs[depth]),
+                     "backward_s": statistics.median(r["backward_s"] for r in runs[depth]),
+                     "free_s": statistics.median(r["free_s"] for r in runs[depth]),
+                     "forward_us_per_node": statistics.median(fwd),
+                     "backward_us_per_node": statistics.median(bwd),
+                     "backward_us_per_node_min": min(bwd),
+                     "backward_us_per_node_max": max(bwd),
+                     "micrograd": micrograd})
+    return {"rows": rows, "micrograd_max_links": max_links,
+            "micrograd_run_at_links": min(depths), "recursion_limit": sys.getrecursionlimit()}
 
 
 def bench_overhead(n_samples: int, repeat: int, seed: int = 0) -> dict[str, Any]:
@@ -212,11 +224,16 @@ def markdown(results: dict[str, Any]) -> str:
                 f"{ratio:.1f}x slower" if ratio >= 1 else f"{1 / ratio:.1f}x faster")
             lines.append(f"| {name} | {_ms(r['median'])} | {_ms(r['min'])} | {_ms(r['max'])} "
                          f"| {nodes} | {rel} |")
-        lines.append("")
+        lines += ["", f"Ratios of medians: {d['speedup_vs_micrograd_gc_on']:.1f}x faster than "
+                  f"micrograd (gc on), {d['ratio_to_floor']:.1f}x the floor; of the fastest "
+                  f"samples: {d['speedup_vs_micrograd_gc_on_of_mins']:.1f}x and "
+                  f"{d['ratio_to_floor_of_mins']:.1f}x. micrograd's cyclic garbage is collected "
+                  "between samples, untimed.", ""]
     c = results.get("chain")
     if c:
         lines += ["## Deep chain: y = tanh(y * 1.0001 + 0.1)", "",
-                  f"3 op nodes per link; median of {c['rows'][0]['repeat']} runs. micrograd's "
+                  f"3 op nodes per link; median of {c['rows'][0]['repeat']} runs, depths "
+                  "interleaved. micrograd's "
                   f"recursive backward handles at most {c['micrograd_max_links']:,} links "
                   f"(recursion limit {c['recursion_limit']}; relu for tanh, same depth).", "",
                   "| links | forward us/node | backward us/node (min-max) | backward s "

@@ -15,11 +15,13 @@ hypothesis (a dev dependency); ``import autograd_tiny`` never does.
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 import operator
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
 
 from hypothesis import strategies as st
@@ -50,6 +52,13 @@ def floats_away_from(points: Iterable[float] | float, margin: float = 0.1,
                       for lo, hi in pieces])
 
 
+@functools.lru_cache(maxsize=256)
+def _floats_away_from(points: tuple[float, ...], margin: float, min_value: float,
+                      max_value: float) -> st.SearchStrategy[float]:
+    """floats_away_from, built once per operand constraint while drawing graphs."""
+    return floats_away_from(points, margin, min_value, max_value)
+
+
 def allowed_intervals(points: Iterable[float] | float, margin: float, min_value: float,
                       max_value: float) -> list[tuple[float, float]]:
     """The closed intervals of [min_value, max_value] at least ``margin`` away from the points."""
@@ -64,20 +73,16 @@ def allowed_intervals(points: Iterable[float] | float, margin: float, min_value:
     pieces = []
     lo = min_value
     for p in marks:
-        below = p - margin
-        while p - below < margin:  # rounding must not bring a value closer than the margin
-            below = math.nextafter(below, -math.inf)
+        below, above = _edge(p, -margin), _edge(p, margin)
         if below >= lo:
             pieces.append((lo, min(below, max_value)))
-        above = p + margin
-        while above - p < margin:
-            above = math.nextafter(above, math.inf)
         lo = max(lo, above)
         if lo > max_value:
             break
     else:
         pieces.append((lo, max_value))
-    pieces = [(a, b) for a, b in pieces if a <= b]
+    # + 0.0 turns -0.0 into 0.0, so no piece is the empty [0.0, -0.0] of hypothesis' floats.
+    pieces = [(a + 0.0, b + 0.0) for a, b in pieces if a <= b]
     if not pieces:
         raise ValueError(f"no float in [{min_value}, {max_value}] is at least {margin} away "
                          f"from {marks}: use a smaller margin or a wider range")
@@ -185,7 +190,7 @@ def _graphs(draw: st.DrawFn, table: list[Op], max_nodes: int, max_inputs: int,
             elif kind == "x" and k is not None:
                 x, dx = inputs[k], _unit(k, max_inputs)
             else:
-                x = draw(floats_away_from(points, margin, lo, hi))
+                x = draw(_floats_away_from(points, margin, lo, hi))
                 if kind == "x":
                     k = len(inputs)
                     inputs.append(x)
@@ -336,6 +341,18 @@ def _constraints(op: Op, i: int) -> tuple[float, float, tuple[float, ...]]:
     ranges = domain.ranges or (REAL,)
     lo, hi = ranges[min(i, len(ranges) - 1)]
     return lo, hi, tuple(domain.kinks) + tuple(domain.poles)
+
+
+def _edge(p: float, offset: float) -> float:
+    """The float nearest to p + offset that is at least |offset| from p in exact arithmetic
+    (so also when the distance is computed in floats, as a user's test does)."""
+    x = p + offset
+    if not math.isfinite(x):
+        return x
+    toward = math.copysign(math.inf, offset)
+    while abs(Fraction(x) - Fraction(p)) < abs(Fraction(offset)):
+        x = math.nextafter(x, toward)
+    return x
 
 
 def _unit(k: int, n: int) -> list[float]:

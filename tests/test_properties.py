@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import subprocess
 import sys
+from fractions import Fraction
 
 import pytest
 from hypothesis import given
@@ -115,6 +116,11 @@ def test_op_inputs_are_inside_the_domain(name: str, data: st.DataObject) -> None
     assert all(in_domain(name, i, x) for i, x in enumerate(xs))
 
 
+def too_close(x: float, points: list[float], margin: float) -> bool:
+    """Closer than the margin to a point, in exact arithmetic."""
+    return any(abs(Fraction(x) - Fraction(p)) < Fraction(margin) for p in points)
+
+
 @given(points=st.lists(st.floats(-5, 5), max_size=4), margin=st.floats(0, 2),
        bounds=st.tuples(st.floats(-5, 5), st.floats(-5, 5)).map(sorted), data=st.data())
 def test_floats_away_from_keeps_the_margin_or_says_none_is_left(
@@ -123,12 +129,15 @@ def test_floats_away_from_keeps_the_margin_or_says_none_is_left(
     try:
         strategy = floats_away_from(points, margin, lo, hi)
     except ValueError:
-        # Nothing is left: every candidate end of an allowed interval is too close to a point.
-        ends = [lo, hi] + [p + s * margin for p in points for s in (-1, 1)]
-        assert all(any(abs(e - p) < margin for p in points) for e in ends if lo <= e <= hi)
+        # Nothing is left: the range's ends and the floats around each point +- margin (where
+        # an allowed interval would start or end) are all too close to some point.
+        edges = [math.nextafter(p + s * margin, s * k * math.inf)
+                 for p in points for s in (-1, 1) for k in (-1, 1)]
+        edges += [p + s * margin for p in points for s in (-1, 1)]
+        assert all(too_close(e, points, margin) for e in [lo, hi, *edges] if lo <= e <= hi)
         return
     x = data.draw(strategy)
-    assert lo <= x <= hi and all(abs(x - p) >= margin for p in points)
+    assert lo <= x <= hi and not too_close(x, points, margin)
 
 
 def test_floats_away_from_builds_the_intervals_directly() -> None:
@@ -137,6 +146,10 @@ def test_floats_away_from_builds_the_intervals_directly() -> None:
         (-2.0, -1.25), (-0.75, 0.75), (1.25, 2.0)]
     assert allowed_intervals(7.0, 0.5, -1.0, 1.0) == [(-1.0, 1.0)]
     assert allowed_intervals([0.0], 0.0, -1.0, 1.0) == [(-1.0, 0.0), (0.0, 1.0)]
+    assert allowed_intervals([], 0.1, 0.0, -0.0) == [(0.0, 0.0)]
+    # 1 - 1e-300 rounds to 1.0, but is closer to 1.0 than 1.0: the edge is exact.
+    with pytest.raises(ValueError, match="no float"):
+        floats_away_from([1.0], 1.0, 1e-300, 1.0)
 
 
 # Bad input to the strategies.

@@ -2,10 +2,13 @@
 
 ``gradcheck(f, inputs)`` calls ``f`` with fresh ``Value``s, so the grads of the user's own
 Values are left alone, and compares every first derivative (and with ``order=2`` every second
-derivative) with a central difference taken in float64. At a kink (relu or abs at 0, ...) the
-central difference is the average of two different slopes, so an entry that fails there is
-accepted when the one-sided differences disagree (a kink, found numerically) and the analytic
-derivative lies between them.
+derivative) with a central difference taken in float64.
+
+At a kink (relu or abs at 0, ...) the central difference averages two different slopes. An entry
+that fails there is accepted when the one-sided differences disagree (a kink, found numerically,
+not from a list of ops) and the analytic derivative lies between them. A second derivative is
+also accepted where the first derivative jumps (as much over eps / 8 as over eps): there it
+does not exist, and any convention is valid.
 """
 
 from __future__ import annotations
@@ -22,7 +25,9 @@ from .engine import toposort
 from .modes import enable_grad
 from .value import Value
 
-MAX_ROWS = 20
+__all__ = ["GradcheckError", "gradcheck"]
+
+MAX_ROWS = 20  # a longer table shows its failing entries only, worst first
 
 
 class GradcheckError(AssertionError):

@@ -133,7 +133,13 @@ class Graph:
         return f"Graph(inputs={self.inputs!r}, f=\n{body}\n)"
 
     def _repr_pretty_(self, p: Any, cycle: bool) -> None:
-        p.text(repr(self))
+        """How hypothesis shows a failing example: the code indented under ``Graph(``."""
+        with p.group(4, "Graph(", ")"):
+            p.text(f"inputs={self.inputs!r}, f=")
+            with p.indent(4):
+                for line in self.description.splitlines():
+                    p.break_()
+                    p.text(line)
 
 
 def graphs(max_nodes: int = 30, ops: Iterable[Op | str] | None = None, *,

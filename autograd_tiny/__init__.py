@@ -6,6 +6,7 @@ hypothesis (``autograd_tiny.testing``) are imported where they are used.
 
 from .draw import draw_dot
 from .functional import grad, hessian, value_and_grad
+from .gradcheck import GradcheckError, gradcheck
 from .modes import detect_anomaly, enable_grad, no_grad
 from .steps import backprop_steps, forward_steps
 from .value import Value
@@ -18,6 +19,8 @@ __all__ = [
     "grad",
     "value_and_grad",
     "hessian",
+    "gradcheck",
+    "GradcheckError",
     "draw_dot",
     "backprop_steps",
     "forward_steps",

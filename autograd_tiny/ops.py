@@ -142,7 +142,7 @@ OPS: dict[str, Op] = {
            Domain((REAL, REAL))),
         Op("/", 2, operator.truediv, lambda out, a, b: (1.0 / b, -out / b),
            ("1 / b", "-out / b"), Domain((REAL, REAL), poles=(0.0,))),
-        Op("**", 2, _pow, _pow_rule, ("b * a**(b - 1)", "out * log(a)"),
+        Op("**", 2, _pow, _pow_rule, ("b * a**(b - 1)", "(out * log(a) if a > 0 else 0)"),
            Domain((POSITIVE, REAL))),
         Op("-", 1, operator.neg, lambda out, x: (-1.0,), ("-1",), Domain((REAL,))),
         Op("abs", 1, abs, lambda out, x: (1.0 if x > 0 else -1.0 if x < 0 else 0.0,),

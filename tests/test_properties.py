@@ -12,9 +12,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from autograd_tiny import Value
+from autograd_tiny import Value, gradcheck
 from autograd_tiny.engine import toposort
-from autograd_tiny.gradcheck import gradcheck
 from autograd_tiny.ops import OPS, REAL
 from autograd_tiny.testing import (
     MAX_VALUE,

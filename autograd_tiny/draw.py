@@ -260,6 +260,7 @@ def _places(order: list[Value]) -> dict[Value, tuple[Path, str]]:
         for c in set(v.children):
             parents[c] = parents.get(c, 0) + 1
     places: dict[Value, tuple[Path, str]] = {}
+    by_leaves: set[Value] = set()  # placed by its labelled leaf operands, not by propagation
     for v in order:
         found = _module_path(v.label) if v.label else None
         if found is not None:
@@ -271,7 +272,9 @@ def _places(order: list[Value]) -> dict[Value, tuple[Path, str]]:
             inner = [c for c in v.children if c.children]
             if any(leaves):
                 path = _common(p for p in leaves if p)
-            elif inner and all(places[c][0] and parents[c] == 1 for c in inner):
+                by_leaves.add(v)
+            elif inner and all(c in by_leaves and parents[c] == 1 for c in inner):
+                # One step only: the activation joins its neuron, what consumes it does not.
                 path = _common(places[c][0] for c in inner)
         places[v] = (path, v.label)
     return places

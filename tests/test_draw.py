@@ -307,6 +307,21 @@ def test_nn_mlp_picture_has_layer_and_neuron_clusters() -> None:
         assert where[p.label] == [f"{layer}.{i}", f"{neurons}.{j}"]
 
 
+
+def test_what_consumes_a_neuron_output_stays_outside_its_cluster() -> None:
+    w = [Value(0.3, "layers.0.neurons.0.w.0"), Value(-0.2, "layers.0.neurons.0.w.1")]
+    b = Value(0.1, "layers.0.neurons.0.b")
+    act = Value.dot(w, [1.0, 2.0], b).sigmoid()
+    loss = -(act.log() * 1.0)
+    loss.backward()
+    src = draw_dot(loss).source
+    where = clusters_of(src)
+    ids = {op: [ln.split()[0] for ln in src.splitlines() if f"label={op} " in ln
+                or f'label="{op}"' in ln] for op in ("dot", "sigmoid", "log")}
+    assert where[f"<{ids['dot'][0]}>"] == ["layers.0", "neurons.0"]
+    assert where[f"<{ids['sigmoid'][0]}>"] == ["layers.0", "neurons.0"]
+    assert where[f"<{ids['log'][0]}>"] == []
+
 @pytest.fixture
 def no_dot_on_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """PATH holds only an empty directory: no `dot`, no `graphviz-pure`."""

@@ -151,7 +151,8 @@ def graphs(max_nodes: int = 30, ops: Iterable[Op | str] | None = None, *,
     lie in the op's domain, ``margin`` away from its kinks and poles; a new input or constant is
     drawn valid. Values stay within MAX_VALUE and derivatives within MAX_GRADIENT (a node that
     would exceed them is left out), so the graph is smooth around its inputs and central
-    differences are accurate. The output is the last node.
+    differences are accurate. The output is the last node; nodes and inputs it does not
+    depend on are dropped, so a gradient check of the output covers the whole graph.
     """
     if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
         raise ValueError(f"max_nodes must be a positive int, got {max_nodes!r}")
@@ -219,8 +220,29 @@ def _graphs(draw: st.DrawFn, table: list[Op], max_nodes: int, max_inputs: int,
         steps.append((op, tuple(refs)))
         values.append(out)
         grads.append(grad)
+    steps, inputs = _prune(steps, inputs)
     program = _Program(tuple(steps), len(inputs))
     return Graph(program, tuple(inputs), program.source())
+
+
+def _prune(steps: list[tuple[Op, tuple[Ref, ...]]],
+           inputs: list[float]) -> tuple[list[tuple[Op, tuple[Ref, ...]]], list[float]]:
+    """Only the nodes and inputs the output (the last node) depends on, renumbered in order,
+    so that every part of a drawn graph is checked by a gradient check of its output."""
+    if not steps:
+        return steps, inputs[:1]
+    live = {len(steps) - 1}
+    for j in reversed(range(len(steps))):
+        if j in live:
+            live.update(k for kind, k in steps[j][1] if kind == "v")
+    used = sorted({k for j in live for kind, k in steps[j][1] if kind == "x"})
+    new_node = {j: n for n, j in enumerate(sorted(live))}
+    new_input = {k: n for n, k in enumerate(used)}
+    renumber = {"v": new_node, "x": new_input}
+    kept = [(op, tuple((kind, renumber[kind][k]) if kind in renumber else (kind, k)
+                       for kind, k in refs))
+            for j, (op, refs) in enumerate(steps) if j in live]
+    return kept, [inputs[k] for k in used]
 
 
 def _choose(draw: st.DrawFn, op: Op, i: int, inputs: list[float], values: list[float],

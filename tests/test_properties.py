@@ -89,6 +89,15 @@ def test_every_node_of_a_graph_is_inside_its_ops_domain(g: Graph) -> None:
 
 
 @given(graphs(max_nodes=12))
+def test_every_input_and_every_drawn_node_feeds_the_output(g: Graph) -> None:
+    leaves = [Value(x) for x in g.inputs]
+    reached = set(toposort(g.f(*leaves)))
+    assert all(leaf in reached for leaf in leaves)
+    drawn = g.description.count(" = ")
+    assert sum(1 for node in reached if node.children) >= drawn
+
+
+@given(graphs(max_nodes=12))
 def test_a_graph_has_at_most_max_nodes_ops_and_its_description_is_its_code(g: Graph) -> None:
     leaves = [Value(x) for x in g.inputs]
     out = g.f(*leaves)

@@ -53,7 +53,12 @@ def local_partials(node: Value, create_graph: bool = False) -> tuple[Any, ...]:
 
 def backprop(order: list[Value], create_graph: bool = False) -> None:
     """Apply the chain rule over ``order`` (children before parents), from the end back:
-    ``child.grad += local * node.grad``, the only place any grad is accumulated."""
+    ``child.grad += local * node.grad``, the only place any grad is accumulated.
+
+    A node whose grad is exactly 0 adds 0 to every child, so it is skipped without evaluating
+    its rule: in a ReLU network that is every unit that is off. (An infinite local derivative
+    behind a zero gradient, such as sqrt at 0 feeding a relu that is off, so gives 0, not NaN.)
+    """
     anomaly = is_anomaly_enabled()
     node = None
     try:
@@ -62,6 +67,8 @@ def backprop(order: list[Value], create_graph: bool = False) -> None:
             if not children:
                 continue
             g = node.grad
+            if g == 0.0:
+                continue  # nothing flows back (a Value grad under create_graph is never == 0.0)
             if create_graph:
                 partials = node._op.rule(node, *children)
             else:

@@ -16,6 +16,7 @@ seed is final from the start); grads still being accumulated are left blank.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar, overload
@@ -146,6 +147,8 @@ class Step:
         node = self.node
         expr = _expression(node, [names[c] for c in node.children])
         seed = " (the seed)" if node is self._steps.root else " from above"
+        if self.upstream == 0.0:
+            seed += ": nothing flows back, backward() skips it"
         return f"{names[node]} = {expr}, {names[node]}.grad = {_fmt(self.upstream)}{seed}"
 
     def explain(self) -> str:
@@ -221,6 +224,16 @@ class _Numbered(Sequence[T]):
         p.text(str(self))
 
 
+def _local(node: Value, upstream: float) -> tuple[float, ...]:
+    """The node's local derivatives; NaN where one is undefined and nothing flows anyway."""
+    try:
+        return tuple(float(p) for p in engine.local_partials(node))
+    except (ArithmeticError, ValueError):
+        if upstream != 0.0:
+            raise
+        return (math.nan,) * len(node.children)
+
+
 class BackpropSteps(_Numbered[Step]):
     """The steps of one backward pass, in the order ``backward()`` applies them."""
 
@@ -236,11 +249,13 @@ class BackpropSteps(_Numbered[Step]):
             if not node.children:
                 continue
             g = grads[node]
-            local = tuple(float(p) for p in engine.local_partials(node))
+            local = _local(node, g)
             contributions, totals = [], []
             for child, d in zip(node.children, local, strict=True):
-                amount = d * g
-                grads[child] += amount
+                # As in backward(), a node whose grad is 0 passes nothing on.
+                amount = d * g if g != 0.0 else 0.0
+                if g != 0.0:
+                    grads[child] += amount
                 counts[child] = counts.get(child, 0) + 1
                 last_parent[child] = len(raw)
                 contributions.append((child, amount))

@@ -148,6 +148,8 @@ def first_order_backprop(order: list[Value]) -> None:
         children = node.children
         if children:
             g = node.grad
+            if g == 0.0:
+                continue
             partials = node._op.rule(node.data, *[c.data for c in children])
             for child, local in zip(children, partials, strict=True):
                 child.grad += local * g

@@ -292,3 +292,19 @@ def test_terminal_demo_prints_numbered_steps() -> None:
     assert "1. o = tanh(n), o.grad = 1.0 (the seed)" in out.stdout
     assert "5. x1w1 = x1 * w1" in out.stdout
     assert "(2nd contribution; a.grad is now 4.0)" in out.stdout
+
+
+def test_a_node_with_zero_gradient_is_a_step_that_passes_nothing_on() -> None:
+    x = Value(0.0, "x")
+    r = x.sqrt()
+    r.label = "r"
+    y = r.relu()
+    y.label = "y"
+    steps = backprop_steps(y)
+    assert [s.node for s in steps] == [y, r]
+    assert steps[1].upstream == 0.0
+    assert steps[1].contributions == ((x, 0.0),)
+    assert "nothing flows back" in steps[1].explain()
+    assert steps.grads[x] == 0.0
+    y.backward()
+    assert x.grad == steps.grads[x]

@@ -365,3 +365,15 @@ def test_gradient_at_singular_point_names_op() -> None:
     x = Value(0.0, "x")
     with pytest.raises(ZeroDivisionError, match=r"backward through sqrt\(x = 0.0\)"):
         x.sqrt().backward()
+
+
+def test_zero_gradient_passes_nothing_on_without_evaluating_rules() -> None:
+    # relu'(0) = 0, so sqrt's infinite derivative at 0 is never multiplied in.
+    x = Value(0.0, "x")
+    x.sqrt().relu().backward()
+    assert x.grad == 0.0
+    a, b = Value(-2.0, "a"), Value(3.0, "b")
+    off = (a * b).relu()
+    on = (a + b).relu()
+    (off + on).backward()
+    assert (a.grad, b.grad) == (1.0, 1.0)

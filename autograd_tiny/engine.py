@@ -42,11 +42,11 @@ def toposort(root: Value) -> list[Value]:
 def local_partials(node: Value, create_graph: bool = False) -> tuple[Any, ...]:
     """The node's local derivatives d node / d child, one per child, from the op table."""
     if create_graph:
-        partials = node._op.rule(node, *node.children)
+        partials = node._fn.rule(node, *node.children)
     else:
-        partials = node._op.rule(node.data, *[c.data for c in node.children])
+        partials = node._fn.rule(node.data, *[c.data for c in node.children])
     if len(partials) != len(node.children):
-        raise ValueError(f"the rule of op {node._op.name!r} returned {len(partials)} "
+        raise ValueError(f"the rule of op {node._fn.name!r} returned {len(partials)} "
                          f"partials for {len(node.children)} children")
     return partials
 
@@ -70,9 +70,9 @@ def backprop(order: list[Value], create_graph: bool = False) -> None:
             if g == 0.0:
                 continue  # nothing flows back (a Value grad under create_graph is never == 0.0)
             if create_graph:
-                partials = node._op.rule(node, *children)
+                partials = node._fn.rule(node, *children)
             else:
-                partials = node._op.rule(node.data, *[c.data for c in children])
+                partials = node._fn.rule(node.data, *[c.data for c in children])
             for child, local in zip(children, partials, strict=True):
                 child.grad += local * g
             if anomaly:
@@ -82,9 +82,9 @@ def backprop(order: list[Value], create_graph: bool = False) -> None:
             raise
         from .value import describe
 
-        where = f"{node._op.name}({describe(node.children)})"
+        where = f"{node._fn.name}({describe(node.children)})"
         if isinstance(e, ValueError) and str(e).startswith("zip()"):
-            raise ValueError(f"the rule of op {node._op.name!r} returned the wrong number of "
+            raise ValueError(f"the rule of op {node._fn.name!r} returned the wrong number of "
                              f"partials for {len(node.children)} children at {where}") from None
         raise type(e)(f"backward through {where}: {e}") from None
 
@@ -96,7 +96,7 @@ def _check_finite(node: Value) -> None:
 
             who = child.label or repr(child.data)
             raise FloatingPointError(
-                f"backward through {node._op.name}({describe(node.children)}) gave a "
+                f"backward through {node._fn.name}({describe(node.children)}) gave a "
                 f"gradient of {float(child.grad)} for operand {who}")
 
 

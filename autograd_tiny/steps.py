@@ -158,7 +158,7 @@ class Step:
         node = self.node
         lines = [self._header()]
         for i, (child, amount) in enumerate(self.contributions):
-            text = node._op.partial_text(i, len(node.children))
+            text = node._fn.partial_text(i, len(node.children))
             symbols = _substitute(text, node, lambda v: f"{names[v]}.data")
             numbers = _substitute(text, node, lambda v: _fmt(v.data))
             local = _fmt(self.local[i])

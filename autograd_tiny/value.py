@@ -37,7 +37,7 @@ def _node(data: float, children: tuple[Value, ...], op: Op) -> Value:
     out.data = data
     out.grad = 0.0
     out.label = ""
-    out._op = op
+    out._fn = op
     out.children = children
     return out
 
@@ -77,11 +77,12 @@ class Value:
     name of the op that made it (``""`` for a leaf), ``children`` its operands in order.
     """
 
-    __slots__ = ("data", "grad", "label", "_op", "children", "__weakref__")
+    __slots__ = ("data", "grad", "label", "_fn", "children", "__weakref__")
 
     data: float
     grad: Any  # float, or a Value after backward(create_graph=True)
     label: str
+    _fn: Op  # the op-table entry that made this node (LEAF for a leaf)
     children: tuple[Value, ...]
 
     def __init__(self, data: float | int, label: str = "") -> None:
@@ -90,13 +91,22 @@ class Value:
         self.data = data if type(data) is float else as_float(data)
         self.grad = 0.0
         self.label = label
-        self._op = LEAF
+        self._fn = LEAF
         self.children = ()
 
     @property
     def op(self) -> str:
         """The name of the op that produced this value; ``""`` for a leaf."""
-        return self._op.name
+        return self._fn.name
+
+    # micrograd's names, so code written for it (such as its lecture's draw_dot) runs as-is.
+    @property
+    def _op(self) -> str:
+        return self._fn.name
+
+    @property
+    def _prev(self) -> set[Value]:
+        return set(self.children)
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""

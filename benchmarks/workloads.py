@@ -150,7 +150,7 @@ def first_order_backprop(order: list[Value]) -> None:
             g = node.grad
             if g == 0.0:
                 continue
-            partials = node._op.rule(node.data, *[c.data for c in children])
+            partials = node._fn.rule(node.data, *[c.data for c in children])
             for child, local in zip(children, partials, strict=True):
                 child.grad += local * g
 

@@ -377,3 +377,28 @@ def test_zero_gradient_passes_nothing_on_without_evaluating_rules() -> None:
     on = (a + b).relu()
     (off + on).backward()
     assert (a.grad, b.grad) == (1.0, 1.0)
+
+
+def test_micrograd_lecture_style_code_runs_as_is() -> None:
+    # The graph walk from micrograd's lecture reads _prev and _op.
+    def trace(root: Value) -> tuple[set[Value], set[tuple[Value, Value]]]:
+        nodes: set[Value] = set()
+        edges: set[tuple[Value, Value]] = set()
+
+        def build(v: Value) -> None:
+            if v not in nodes:
+                nodes.add(v)
+                for child in v._prev:
+                    edges.add((child, v))
+                    build(child)
+
+        build(root)
+        return nodes, edges
+
+    a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+    c = a * b
+    d = c + a
+    nodes, edges = trace(d)
+    assert nodes == {a, b, c, d}
+    assert edges == {(a, c), (b, c), (c, d), (a, d)}
+    assert (d._op, c._op, a._op) == ("+", "*", "")

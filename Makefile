@@ -22,7 +22,7 @@ demo: $(DEMO_STAMP)
 	$(PY) -m nn.demo
 
 lint: $(STAMP)
-	$(PY) -m ruff check autograd_tiny nn tests benchmarks
+	$(PY) -m ruff check .
 	$(PY) -m mypy
 
 test: lint

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Callable
 from itertools import pairwise
 from typing import Any
 
+import nn
 from autograd_tiny import Value
 
 from .floor import FloorMLP
@@ -61,28 +61,14 @@ def initial_weights(seed: int) -> list[float]:
     return params
 
 
-class MicrogradDemo:
-    """The step exactly as micrograd's demo.ipynb writes it."""
+class _GraphDemo:
+    """The step on a graph-building engine: loss, zero_grad, backward, SGD update."""
 
-    name = "micrograd"
-
-    def __init__(self, X: list[list[float]], y: list[float], weights: list[float]) -> None:
-        from micrograd import engine, nn
-
-        self.Value = engine.Value
-        self.model = nn.MLP(NIN, list(NOUTS))
-        self.params = self.model.parameters()
-        for p, w in zip(self.params, weights, strict=True):
-            p.data = w
-        self.X, self.y = X, y
+    model: Any
+    params: list[Any]
 
     def loss(self) -> Any:
-        inputs = [list(map(self.Value, xrow)) for xrow in self.X]
-        scores = list(map(self.model, inputs))
-        losses = [(1 + -yi * scorei).relu() for yi, scorei in zip(self.y, scores, strict=True)]
-        data_loss = sum(losses) * (1.0 / len(losses))
-        reg_loss = ALPHA * sum(p * p for p in self.params)
-        return data_loss + reg_loss
+        raise NotImplementedError
 
     def step(self, lr: float = LR) -> float:
         total_loss = self.loss()
@@ -95,86 +81,49 @@ class MicrogradDemo:
     def weights(self) -> list[float]:
         return [float(p.data) for p in self.params]
 
-
-class _Neuron:
-    def __init__(self, w: list[Value], b: Value, relu: bool) -> None:
-        self.w, self.b, self.relu = w, b, relu
-
-    def __call__(self, x: list[Any]) -> Value:
-        act = Value.dot(self.w, x, self.b)
-        return act.relu() if self.relu else act
+    def _load(self, weights: list[float]) -> None:
+        for p, w in zip(self.params, weights, strict=True):
+            p.data = w
 
 
-class LocalMLP:
-    """Stand-in for ``nn.MLP`` until it exists: one fused ``Value.dot`` per neuron."""
+class MicrogradDemo(_GraphDemo):
+    """The step exactly as micrograd's demo.ipynb writes it."""
 
-    def __init__(self, nin: int, nouts: list[int]) -> None:
-        sizes = [nin, *nouts]
-        self.layers = [[_Neuron([Value(0.0) for _ in range(fan_in)], Value(0.0),
-                                relu=i < len(nouts) - 1) for _ in range(fan_out)]
-                       for i, (fan_in, fan_out) in enumerate(pairwise(sizes))]
+    name = "micrograd"
 
-    def __call__(self, x: list[Any]) -> Any:
-        for layer in self.layers:
-            x = [neuron(x) for neuron in layer]
-        return x[0] if len(x) == 1 else x
+    def __init__(self, X: list[list[float]], y: list[float], weights: list[float]) -> None:
+        from micrograd import engine, nn
 
-    def parameters(self) -> list[Value]:
-        return [p for layer in self.layers for n in layer for p in (*n.w, n.b)]
+        self.Value = engine.Value
+        self.model = nn.MLP(NIN, list(NOUTS))
+        self.params = self.model.parameters()
+        self._load(weights)
+        self.X, self.y = X, y
 
-    def zero_grad(self) -> None:
-        for p in self.parameters():
-            p.grad = 0.0
-
-
-def _local_hinge(scores: list[Value], labels: list[float]) -> Value:
-    terms = [(1.0 - yi * s).relu() for yi, s in zip(labels, scores, strict=True)]
-    return Value.sum(terms) / len(scores)
+    def loss(self) -> Any:
+        inputs = [list(map(self.Value, xrow)) for xrow in self.X]
+        scores = list(map(self.model, inputs))
+        losses = [(1 + -yi * scorei).relu() for yi, scorei in zip(self.y, scores, strict=True)]
+        data_loss = sum(losses) * (1.0 / len(losses))
+        reg_loss = ALPHA * sum(p * p for p in self.params)
+        return data_loss + reg_loss
 
 
-def _local_l2(params: list[Value]) -> Value:
-    return Value.sum([p * p for p in params])
-
-
-def ours_parts() -> tuple[str, Callable[[], Any], Callable[..., Value], Callable[..., Value]]:
-    """(which, make_model, hinge_loss, l2_penalty): ``nn``'s when it provides them."""
-    try:
-        import nn
-
-        return ("nn.MLP", lambda: nn.MLP(NIN, list(NOUTS), seed=0),  # type: ignore[attr-defined]
-                nn.hinge_loss, nn.l2_penalty)  # type: ignore[attr-defined]
-    except (ImportError, AttributeError):
-        return ("local MLP (nn.MLP missing)", lambda: LocalMLP(NIN, list(NOUTS)),
-                _local_hinge, _local_l2)
-
-
-class OursDemo:
+class OursDemo(_GraphDemo):
     """The same step on autograd-tiny, written the natural way with ``nn``."""
 
     name = "autograd-tiny"
+    model_kind = "nn.MLP"
 
     def __init__(self, X: list[list[float]], y: list[float], weights: list[float]) -> None:
-        self.model_kind, make_model, self.hinge_loss, self.l2_penalty = ours_parts()
-        self.model = make_model()
-        self.params = list(self.model.parameters())
-        for p, w in zip(self.params, weights, strict=True):
-            p.data = w
+        self.model = nn.MLP(NIN, list(NOUTS), seed=0)
+        self.params = self.model.parameters()
+        self._load(weights)
         self.X, self.y = X, y
 
     def loss(self) -> Value:
         scores = [self.model(x) for x in self.X]
-        return self.hinge_loss(scores, self.y) + ALPHA * self.l2_penalty(self.params)
-
-    def step(self, lr: float = LR) -> float:
-        total_loss = self.loss()
-        self.model.zero_grad()
-        total_loss.backward()
-        for p in self.params:
-            p.data -= lr * p.grad
-        return total_loss.data
-
-    def weights(self) -> list[float]:
-        return [p.data for p in self.params]
+        return nn.hinge_loss(scores, self.y) + ALPHA * nn.l2_penalty(self.params)
 
 
 class FloorDemo:

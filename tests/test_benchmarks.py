@@ -25,13 +25,8 @@ def data() -> tuple[list[list[float]], list[float], list[float]]:
     return X, y, demo.initial_weights(3)
 
 
-@pytest.mark.parametrize("local", [False, True], ids=["nn", "local-fallback"])
-def test_floor_loss_and_gradients_match_the_engine(data, local, monkeypatch) -> None:
+def test_floor_loss_and_gradients_match_the_engine(data) -> None:
     X, y, weights = data
-    if local:
-        monkeypatch.setattr(demo, "ours_parts", lambda: (
-            "local", lambda: demo.LocalMLP(demo.NIN, demo.NOUTS), demo._local_hinge,
-            demo._local_l2))
     ours = demo.OursDemo(X, y, weights)
     loss = ours.loss()
     loss.backward()

@@ -88,9 +88,9 @@ def draw_dot(root: Value, *, rankdir: str = "LR", show_grad: bool = True,
     g = Digraph(format="svg",
                 graph_attr={"rankdir": rankdir, "fontname": "Helvetica", "fontsize": "11"},
                 node_attr={"fontname": "Helvetica", "fontsize": "11"},
-                edge_attr={"arrowsize": "0.6"})
+                edge_attr={"arrowsize": "0.6", "fontname": "Helvetica"})
     clusters: dict[Path, Any] = {}
-    edges: list[tuple[str, str]] = []
+    edges: list[tuple[str, str, str]] = []
     for v in order:
         path, name = places[v]
         where = g if not path else _cluster(clusters, path, Digraph)
@@ -111,15 +111,21 @@ def draw_dot(root: Value, *, rankdir: str = "LR", show_grad: bool = True,
             op = f"{ids[v]}_op"
             where.node(op, label=v.op, shape="circle" if len(v.op) <= 2 else "ellipse",
                        width="0.3", height="0.3", margin="0.02", fontsize="10")
-            edges.extend((ids[c], op) for c in v.children)
-            edges.append((op, ids[v]))
+            # Where operand order matters (a / b, a ** b) each edge names its operand.
+            fn = v._fn
+            names = fn.args if not fn.commutative and len(fn.args) > 1 else ("",) * len(v.children)
+            edges.extend((ids[c], op, name) for c, name in zip(v.children, names, strict=True))
+            edges.append((op, ids[v], ""))
 
     # A subgraph's lines are copied when it is attached, so attach the deepest first.
     for path in sorted(clusters, key=len, reverse=True):
         parent = clusters[path[:-1]] if len(path) > 1 else g
         parent.subgraph(clusters[path])
-    for tail, head in edges:
-        g.edge(tail, head)
+    for tail, head, name in edges:
+        if name:
+            g.edge(tail, head, label=name, fontsize="9", fontcolor="#555555")
+        else:
+            g.edge(tail, head)
     if shade:
         _legend(g, top, shown)
     return g

@@ -46,6 +46,12 @@ class Op:
     text: tuple[str, ...] | Callable[[int, int], str]
     domain: Domain | None = None
     note: str = field(default="")
+    args: tuple[str, ...] = ()  # the operands' names in `text`: x for one, a, b for two
+    commutative: bool = False  # operand order does not matter (pictures leave edges unnamed)
+
+    def __post_init__(self) -> None:
+        if not self.args and self.arity in (1, 2):
+            object.__setattr__(self, "args", ("x",) if self.arity == 1 else ("a", "b"))
 
     def __repr__(self) -> str:
         return f"Op({self.name!r})"
@@ -137,9 +143,9 @@ OPS: dict[str, Op] = {
     op.name: op
     for op in (
         Op("+", 2, operator.add, lambda out, a, b: (1.0, 1.0), ("1", "1"),
-           Domain((REAL, REAL))),
+           Domain((REAL, REAL)), commutative=True),
         Op("*", 2, operator.mul, lambda out, a, b: (b, a), ("b", "a"),
-           Domain((REAL, REAL))),
+           Domain((REAL, REAL)), commutative=True),
         Op("/", 2, operator.truediv, lambda out, a, b: (1.0 / b, -out / b),
            ("1 / b", "-out / b"), Domain((REAL, REAL), poles=(0.0,))),
         Op("**", 2, _pow, _pow_rule, ("b * a**(b - 1)", "(out * log(a) if a > 0 else 0)"),
@@ -161,13 +167,14 @@ OPS: dict[str, Op] = {
         Op("leaky_relu", 2, lambda x, slope: x if x > 0.0 else slope * x,
            lambda out, x, slope: (1.0 if x > 0 else slope, 0.0 if x > 0 else x),
            ("(1 if x > 0 else slope)", "(0 if x > 0 else x)"),
-           Domain((REAL, (0.01, 0.3)), kinks=(0.0,)), note="leaky_relu'(0) = slope"),
+           Domain((REAL, (0.01, 0.3)), kinks=(0.0,)), note="leaky_relu'(0) = slope",
+           args=("x", "slope")),
         Op("softplus", 1, _softplus, lambda out, x: (sigmoid(x),), ("sigmoid(x)",),
            Domain((REAL,))),
         Op("sin", 1, math.sin, lambda out, x: (cos(x),), ("cos(x)",), Domain((REAL,))),
         Op("cos", 1, math.cos, lambda out, x: (-sin(x),), ("-sin(x)",), Domain((REAL,))),
         Op("sum", -1, lambda *xs: sum(xs),
-           lambda out, *xs: (1.0,) * len(xs), lambda i, n: "1"),
+           lambda out, *xs: (1.0,) * len(xs), lambda i, n: "1", commutative=True),
         Op("dot", -1, _dot, _dot_rule, _dot_text),
     )
 }

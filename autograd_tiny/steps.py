@@ -33,10 +33,9 @@ T = TypeVar("T")
 
 JUPYTER_EXTRA = 'pip install "autograd-tiny[jupyter]"'
 
-# Operand names in the op table's partial texts: x (unary), a, b (binary), w[i], x[i] (dot);
-# leaky_relu writes its operands as x and slope.
+# Operand names in the op table's partial texts: each op's `args` (x; a, b; x, slope), and
+# w[i], x[i] for dot; `out` is the node itself.
 _OPERAND = re.compile(r"\b(out|a|b|x|w|slope)\b(?:\[(\d+)\])?")
-_BINARY_NAMES = {"a": 0, "b": 1, "x": 0, "slope": 1}
 _INFIX = {"+", "*", "/", "**"}
 
 
@@ -115,10 +114,8 @@ def _operand(node: Value, match: re.Match[str]) -> Value:
     if index is not None:
         k = len(children) // 2
         return children[int(index) + (k if name == "x" else 0)]
-    if len(children) == 1 and name == "x":
-        return children[0]
-    if len(children) == 2 and name in _BINARY_NAMES:
-        return children[_BINARY_NAMES[name]]
+    if name in node._fn.args:
+        return children[node._fn.args.index(name)]
     raise ValueError(f"cannot tell which operand of op {node.op!r} the name {name!r} means")
 
 

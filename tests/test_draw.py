@@ -410,3 +410,14 @@ def test_importing_draw_does_not_import_graphviz() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_edges_name_the_operands_where_order_matters() -> None:
+    a, b = Value(6.0, "num"), Value(3.0, "den")
+    q = a / b
+    src = draw_dot(q).source
+    ids = {label: node_line(src, label).split()[0] for label in ("num", "den")}
+    assert re.search(rf"{ids['num']} -> \w+ \[label=a\b", src)
+    assert re.search(rf"{ids['den']} -> \w+ \[label=b\b", src)
+    plain = draw_dot(a * b).source
+    assert "label=a" not in plain and "label=b" not in plain

@@ -7,8 +7,9 @@ child. It is written with ordinary arithmetic, so the same rule gives floats in 
 derivatives work without a second set of rules.
 
 ``text`` gives each partial as the step-through writes it: one string per child for a fixed
-arity, or a function ``(i, n) -> str`` for the variadic ``sum`` and ``dot``. Names are ``x`` for
-a unary op's child, ``a, b`` for a binary op's, ``x[i]`` and ``w[i]`` for the variadic ones.
+arity, or a function ``(i, n) -> str`` for the variadic ``sum`` and ``dot``. The operands are
+called by the op's ``args`` (``x`` for one, ``a, b`` for two unless named otherwise), ``x[i]``
+and ``w[i]`` in ``dot``; ``out`` is the result. ``note`` states the convention at a kink.
 
 ``domain`` describes inputs on which the op is smooth, for the op-sweeping tests and the
 hypothesis strategies: one ``(low, high)`` range per child, ``kinks`` the points where the
@@ -64,10 +65,6 @@ class Op:
 
 
 # Math that works on floats and on Values alike, for use inside rules.
-def exp(x: Number) -> Number:
-    return math.exp(x) if isinstance(x, float) else x.exp()
-
-
 def log(x: Number) -> Number:
     return math.log(x) if isinstance(x, float) else x.log()
 

@@ -41,7 +41,8 @@ Path = tuple[str, ...]  # nested module names, e.g. ("layers.0", "neurons.3")
 
 def draw_dot(root: Value, *, rankdir: str = "LR", show_grad: bool = True,
              color_by: str | None = "grad", highlight: Value | Iterable[Value] | None = None,
-             max_nodes: int = 500, grads: Mapping[Value, Any] | None = None) -> Digraph:
+             max_nodes: int = 500, grads: Mapping[Value, Any] | None = None,
+             names: Mapping[Value, str] | None = None) -> Digraph:
     """The graph that computed ``root``, as a ``graphviz.Digraph`` (renders in Jupyter, and
     with ``.pipe()`` / ``.render()``, using ``dot`` or else ``graphviz-pure``).
 
@@ -56,6 +57,8 @@ def draw_dot(root: Value, *, rankdir: str = "LR", show_grad: bool = True,
     - ``grads``: ``{value: grad}`` overriding the grad shown for the values it contains (a
       number, a Value, or ``None`` for "not reached yet", drawn blank and grey); values not in
       it show their own ``.grad``. The step-through uses it to draw a moment of backward.
+    - ``names``: ``{value: name}`` shown for values that have no label (the step-through passes
+      the ``n3``-style names its text uses).
 
     Grads that are Values (after ``backward(create_graph=True)``) are shown by their data.
     Node ids follow the graph's topological order, so the same graph gives the same source.
@@ -93,6 +96,8 @@ def draw_dot(root: Value, *, rankdir: str = "LR", show_grad: bool = True,
     edges: list[tuple[str, str, str]] = []
     for v in order:
         path, name = places[v]
+        if not name and names:
+            name = names.get(v, "")
         where = g if not path else _cluster(clusters, path, Digraph)
         fields = [name] if name else []
         fields.append(f"data {_fmt(v.data)}")
@@ -113,8 +118,9 @@ def draw_dot(root: Value, *, rankdir: str = "LR", show_grad: bool = True,
                        width="0.3", height="0.3", margin="0.02", fontsize="10")
             # Where operand order matters (a / b, a ** b) each edge names its operand.
             fn = v._fn
-            names = fn.args if not fn.commutative and len(fn.args) > 1 else ("",) * len(v.children)
-            edges.extend((ids[c], op, name) for c, name in zip(v.children, names, strict=True))
+            operands = fn.args if not fn.commutative and len(fn.args) > 1 else \
+                ("",) * len(v.children)
+            edges.extend((ids[c], op, arg) for c, arg in zip(v.children, operands, strict=True))
             edges.append((op, ids[v], ""))
 
     # A subgraph's lines are copied when it is attached, so attach the deepest first.

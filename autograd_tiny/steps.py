@@ -184,6 +184,7 @@ class Step:
         """
         from .draw import draw_dot
 
+        kwargs.setdefault("names", self._steps.names)
         return draw_dot(self._steps.root, highlight=self.node, grads=self.known_grads(),
                         **kwargs)
 

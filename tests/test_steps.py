@@ -32,7 +32,7 @@ BUILDERS: dict[str, tuple[int, Callable[..., Value]]] = {
     "relu": (1, lambda a: a.relu()),
     "square": (1, lambda a: a**2),
     "log1p_sq": (1, lambda a: (a * a + 1.0).log()),
-    "div_sigmoid": (2, lambda a, b: a / b.sigmoid()),
+    "div_sigmoid": (2, lambda a, b: a / (b.sigmoid() + 0.5)),  # sigmoid may underflow to 0
     "sum": (3, lambda a, b, c: Value.sum([a, b, c])),
     "dot": (5, lambda w0, w1, x0, x1, b: Value.dot([w0, w1], [x0, x1], b)),
 }
@@ -308,3 +308,22 @@ def test_a_node_with_zero_gradient_is_a_step_that_passes_nothing_on() -> None:
     assert steps.grads[x] == 0.0
     y.backward()
     assert x.grad == steps.grads[x]
+
+
+def test_step_pictures_name_unlabelled_nodes_as_the_text_does() -> None:
+    a = Value(2.0, "a")
+    y = (a * 3.0).tanh()
+    steps = backprop_steps(y)
+    unnamed = [n for n in steps.order if not n.label]
+    assert unnamed
+    src = steps[0].graph().source
+    for node in unnamed:
+        assert f"{{ {steps.names[node]} | data" in src
+        assert steps.names[node] in steps[0].explain() + steps[1].explain()
+    assert "{ n" not in draw_dot_source(y)
+
+
+def draw_dot_source(root: Value) -> str:
+    from autograd_tiny import draw_dot
+
+    return draw_dot(root).source

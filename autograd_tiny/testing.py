@@ -151,8 +151,8 @@ def graphs(max_nodes: int = 30, ops: Iterable[Op | str] | None = None, *,
     lie in the op's domain, ``margin`` away from its kinks and poles; a new input or constant is
     drawn valid. Values stay within MAX_VALUE and derivatives within MAX_GRADIENT (a node that
     would exceed them is left out), so the graph is smooth around its inputs and central
-    differences are accurate. The output is the last node; nodes and inputs it does not
-    depend on are dropped, so a gradient check of the output covers the whole graph.
+    differences are accurate. The output is the last node that depends on an input; nodes and
+    inputs it does not depend on are dropped, so a check of the output covers the whole graph.
     """
     if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
         raise ValueError(f"max_nodes must be a positive int, got {max_nodes!r}")
@@ -227,11 +227,15 @@ def _graphs(draw: st.DrawFn, table: list[Op], max_nodes: int, max_inputs: int,
 
 def _prune(steps: list[tuple[Op, tuple[Ref, ...]]],
            inputs: list[float]) -> tuple[list[tuple[Op, tuple[Ref, ...]]], list[float]]:
-    """Only the nodes and inputs the output (the last node) depends on, renumbered in order,
-    so that every part of a drawn graph is checked by a gradient check of its output."""
-    if not steps:
-        return steps, inputs[:1]
-    live = {len(steps) - 1}
+    """Only the nodes and inputs the output depends on, renumbered in order, so that every
+    part of a drawn graph is checked by a gradient check of its output. The output is the
+    last node that depends on an input (a graph of constants alone is just its first input)."""
+    on_inputs: list[bool] = []
+    for _, refs in steps:
+        on_inputs.append(any(kind == "x" or (kind == "v" and on_inputs[k]) for kind, k in refs))
+    if not any(on_inputs):
+        return [], inputs[:1]
+    live = {max(j for j, on in enumerate(on_inputs) if on)}
     for j in reversed(range(len(steps))):
         if j in live:
             live.update(k for kind, k in steps[j][1] if kind == "v")

@@ -90,6 +90,7 @@ def test_every_node_of_a_graph_is_inside_its_ops_domain(g: Graph) -> None:
 
 @given(graphs(max_nodes=12))
 def test_every_input_and_every_drawn_node_feeds_the_output(g: Graph) -> None:
+    assert g.inputs
     leaves = [Value(x) for x in g.inputs]
     reached = set(toposort(g.f(*leaves)))
     assert all(leaf in reached for leaf in leaves)

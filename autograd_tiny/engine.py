@@ -46,8 +46,11 @@ def local_partials(node: Value, create_graph: bool = False) -> tuple[Any, ...]:
     else:
         partials = node._fn.rule(node.data, *[c.data for c in node.children])
     if len(partials) != len(node.children):
+        from .value import describe
+
         raise ValueError(f"the rule of op {node._fn.name!r} returned {len(partials)} "
-                         f"partials for {len(node.children)} children")
+                         f"partials for {len(node.children)} children at "
+                         f"{node._fn.name}({describe(node.children)})")
     return partials
 
 
@@ -58,7 +61,16 @@ def backprop(order: list[Value], create_graph: bool = False) -> None:
     A node whose grad is exactly 0 adds 0 to every child, so it is skipped without evaluating
     its rule: in a ReLU network that is every unit that is off. (An infinite local derivative
     behind a zero gradient, such as sqrt at 0 feeding a relu that is off, so gives 0, not NaN.)
+    With ``create_graph=True`` the rules run on Values and record a graph, even in ``no_grad``.
     """
+    if create_graph:
+        with enable_grad():
+            _backprop(order, True)
+    else:
+        _backprop(order, False)
+
+
+def _backprop(order: list[Value], create_graph: bool) -> None:
     anomaly = is_anomaly_enabled()
     node = None
     try:
@@ -69,24 +81,17 @@ def backprop(order: list[Value], create_graph: bool = False) -> None:
             g = node.grad
             if g == 0.0:
                 continue  # nothing flows back (a Value grad under create_graph is never == 0.0)
-            if create_graph:
-                partials = node._fn.rule(node, *children)
-            else:
-                partials = node._fn.rule(node.data, *[c.data for c in children])
-            for child, local in zip(children, partials, strict=True):
+            for child, local in zip(children, local_partials(node, create_graph), strict=False):
                 child.grad += local * g
             if anomaly:
                 _check_finite(node)
-    except (ArithmeticError, ValueError) as e:
+    except ArithmeticError as e:
         if node is None:
             raise
         from .value import describe
 
-        where = f"{node._fn.name}({describe(node.children)})"
-        if isinstance(e, ValueError) and str(e).startswith("zip()"):
-            raise ValueError(f"the rule of op {node._fn.name!r} returned the wrong number of "
-                             f"partials for {len(node.children)} children at {where}") from None
-        raise type(e)(f"backward through {where}: {e}") from None
+        raise type(e)(f"backward through {node._fn.name}({describe(node.children)}): {e}") \
+            from None
 
 
 def _check_finite(node: Value) -> None:
@@ -114,11 +119,8 @@ def backward(root: Value, grad: Any = 1.0, *, create_graph: bool = False) -> Non
         if node.children:
             node.grad = 0.0
     root.grad += grad
+    backprop(order, create_graph)
     if create_graph:
-        with enable_grad():
-            backprop(order, create_graph=True)
         for node in order:
             if not isinstance(node.grad, cls):
                 node.grad = cls(float(node.grad))
-    else:
-        backprop(order)

@@ -47,22 +47,15 @@ def gradients(y: Value, xs: list[Value], create_graph: bool) -> list[Any]:
     order = toposort(y)
     saved = [node.grad for node in order]
     reached = set(order)
-    extra = [x for x in xs if x not in reached]
     try:
         for node in order:
             node.grad = 0.0
         y.grad = Value(1.0) if create_graph else 1.0
-        if create_graph:
-            with enable_grad():
-                backprop(order, create_graph=True)
-        else:
-            backprop(order)
-        result = [x.grad for x in xs]
+        backprop(order, create_graph)
+        result = [x.grad if x in reached else 0.0 for x in xs]
     finally:
         for node, g in zip(order, saved, strict=True):
             node.grad = g
-    for x in extra:
-        result[xs.index(x)] = 0.0
     if create_graph:
         result = [g if isinstance(g, Value) else Value(float(g)) for g in result]
     return result

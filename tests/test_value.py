@@ -402,3 +402,15 @@ def test_micrograd_lecture_style_code_runs_as_is() -> None:
     assert nodes == {a, b, c, d}
     assert edges == {(a, c), (b, c), (c, d), (a, d)}
     assert (d._op, c._op, a._op) == ("+", "*", "")
+
+
+def test_a_rule_with_the_wrong_number_of_partials_raises_naming_the_op() -> None:
+    from autograd_tiny.ops import Op
+    from autograd_tiny.value import apply
+
+    bad = Op("bad", 2, lambda a, b: a + b, lambda out, a, b: (1.0,), ("1", "1"))
+    x = Value(1.0, "x")
+    y = apply(bad, (x, Value(2.0, "y")))
+    with pytest.raises(ValueError, match=r"rule of op 'bad' returned 1 partials for 2 children "
+                                         r"at bad\(x = 1.0, y = 2.0\)"):
+        y.backward()

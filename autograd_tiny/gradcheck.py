@@ -16,12 +16,11 @@ from __future__ import annotations
 import inspect
 import math
 import numbers
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .engine import toposort
+from .functional import gradients
 from .modes import enable_grad
 from .value import Value
 
@@ -133,33 +132,23 @@ class _Check:
     def gradient(self, point: Sequence[float], note: str = "") -> list[float]:
         """df/dx_i at ``point`` by one plain backward pass."""
         leaves, out = self.call(point, note)
-        with _grads_restored(out):
-            self.backward(out, point, note)
-            return [float(x.grad) for x in leaves]
+        return [float(g) for g in self.derivatives(out, leaves, point, note)]
 
     def analytic_hessian(self) -> tuple[list[float], list[list[float]]]:
         """First derivatives with create_graph=True, and each one differentiated again."""
         leaves, out = self.call(self.xs)
-        with _grads_restored(out):
-            self.backward(out, self.xs, "", create_graph=True)
-            graph_grads = [x.grad for x in leaves]
-        hess = []
-        for i, g in enumerate(graph_grads):
-            if not isinstance(g, Value):  # f does not depend on this input
-                hess.append([0.0] * len(leaves))
-                continue
-            with _grads_restored(g):
-                for x in leaves:
-                    x.grad = 0.0
-                self.backward(g, self.xs, f"differentiating d/d{self.labels[i]} again")
-                hess.append([float(x.grad) for x in leaves])
+        graph_grads = self.derivatives(out, leaves, self.xs, "", create_graph=True)
+        hess = [[float(h) for h in self.derivatives(
+                    g, leaves, self.xs, f"differentiating d/d{self.labels[i]} again")]
+                for i, g in enumerate(graph_grads)]
         return [float(g) for g in graph_grads], hess
 
-    def backward(self, out: Value, point: Sequence[float], note: str,
-                 create_graph: bool = False) -> None:
+    def derivatives(self, out: Value, leaves: list[Value], point: Sequence[float], note: str,
+                    create_graph: bool = False) -> list[Any]:
+        """d out / d leaf for each leaf; every grad in the graph is left as it was, so Values
+        that f closes over keep theirs."""
         try:
-            with enable_grad():
-                out.backward(create_graph=create_graph)
+            return gradients(out, leaves, create_graph)
         except Exception as e:
             what = "backward" if not note else f"backward ({note})"
             raise _reraise(e, f"{what} raised {type(e).__name__} at {self.where(point)}: "
@@ -288,17 +277,6 @@ def _num(x: float) -> str:
     if not math.isfinite(x):
         return str(x)
     return repr(float(f"{x:.7g}"))
-
-
-@contextmanager
-def _grads_restored(root: Value) -> Iterator[None]:
-    """Put back every grad in ``root``'s graph afterwards, so Values f closes over keep theirs."""
-    saved = [(node, node.grad) for node in toposort(root)]
-    try:
-        yield
-    finally:
-        for node, grad in saved:
-            node.grad = grad
 
 
 def _reraise(e: Exception, message: str) -> Exception:

@@ -80,11 +80,6 @@ class detect_anomaly(_Switch):
     setting = True
 
 
-def is_grad_enabled() -> bool:
-    """True unless inside ``no_grad``."""
-    return MODE.get().grad
-
-
 def is_anomaly_enabled() -> bool:
     """True inside ``detect_anomaly``."""
     return MODE.get().anomaly

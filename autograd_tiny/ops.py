@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 import operator
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -178,7 +178,3 @@ OPS: dict[str, Op] = {
 
 LEAF = Op("", 0, lambda: 0.0, lambda out: (), ())
 
-
-def unary_ops() -> Sequence[Op]:
-    """The one-argument ops, each of which is also a ``Value`` method of the same name."""
-    return [op for op in OPS.values() if op.arity == 1 and op.name.isidentifier()]

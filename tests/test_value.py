@@ -414,3 +414,14 @@ def test_a_rule_with_the_wrong_number_of_partials_raises_naming_the_op() -> None
     with pytest.raises(ValueError, match=r"rule of op 'bad' returned 1 partials for 2 children "
                                          r"at bad\(x = 1.0, y = 2.0\)"):
         y.backward()
+
+
+def test_enable_grad_records_again_inside_no_grad() -> None:
+    from autograd_tiny import enable_grad
+
+    x = Value(2.0)
+    with no_grad():
+        with enable_grad():
+            y = x * 3
+        z = x * 3
+    assert len(y.children) == 2 and z.children == ()

@@ -111,10 +111,12 @@ def _pow_rule(out: Number, a: Number, b: Number) -> tuple[Number, Number]:
     return b * a ** (float(b) - 1), 0.0
 
 
-def _dot(*xs: float) -> float:
-    n = len(xs) // 2
-    total = sum(map(operator.mul, xs[:n], xs[n : 2 * n]))
-    return total + xs[-1] if len(xs) % 2 else total
+def _dot(*operands: float) -> float:
+    """b + w[0]*x[0] + w[1]*x[1] + ..., added in that order as micrograd's neuron does;
+    operands ``(*w, *x)`` then ``b`` if given."""
+    k = len(operands) // 2
+    products = map(operator.mul, operands[:k], operands[k:2 * k])
+    return sum(products, operands[-1]) if len(operands) % 2 else sum(products)
 
 
 def _dot_rule(out: Number, *xs: Number) -> tuple[Number, ...]:

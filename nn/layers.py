@@ -4,8 +4,10 @@ A neuron computes ``act(w . x + b)`` as ONE ``Value.dot`` node (children ``(*w, 
 one activation node. With ``fused=False`` it builds micrograd's expanded graph instead,
 ``b + w0*x0 + w1*x1 + ...``, one multiply and one add per weight, for teaching pictures.
 
-Weights start uniform in (-1, 1) and biases at 0, as in micrograd, drawn from the module's own
-``random.Random`` (never the global random state).
+Weights start uniform in (-1, 1) and biases at 0, as in micrograd. With no ``seed``/``rng`` they
+are drawn from the global ``random`` module in micrograd's order (layer by layer, neuron by
+neuron, weight by weight), so ``random.seed(1337); MLP(2, [16, 16, 1])`` has micrograd's exact
+weights; ``seed=`` (or ``rng=``) draws from a private ``random.Random`` instead.
 """
 
 from __future__ import annotations
@@ -71,8 +73,8 @@ class Neuron(Module):
         self._act = _activation(activation)
         self.activation = activation
         self.fused = bool(fused)
-        rng = random.Random() if rng is None else rng
-        self.w = [Value(rng.uniform(-1, 1)) for _ in range(nin)]
+        uniform = random.uniform if rng is None else rng.uniform
+        self.w = [Value(uniform(-1, 1)) for _ in range(nin)]
         self.b = Value(0.0)
         self.label_parameters()
 
@@ -112,7 +114,6 @@ class Layer(Module):
                  rng: random.Random | None = None, fused: bool = True) -> None:
         nin, nout = _size(nin, "nin"), _size(nout, "nout")
         _activation(activation)
-        rng = random.Random() if rng is None else rng
         self.nin = nin
         self.activation = activation
         self.fused = bool(fused)
@@ -162,7 +163,7 @@ class MLP(Module):
         sizes = [nin] + [_size(n, f"nouts[{i}]") for i, n in enumerate(nouts)]
         _activation(activation)
         _activation(output_activation, "output_activation")
-        rng = random.Random(seed)
+        rng = None if seed is None else random.Random(seed)
         last = len(nouts) - 1
         self.activation = activation
         self.output_activation = output_activation

@@ -3,23 +3,36 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-dev
 DEMO_STAMP := $(VENV)/.installed-demo
+LAB_STAMP := $(VENV)/.installed-lab
+# An editable install of the checkout, without setuptools' "Editable installation" notice box.
+INSTALL := PYTHONWARNINGS="ignore:Editable installation" $(PY) -m pip install --quiet -e
+# Extra options for `jupyter lab`, e.g. `make lab LAB_ARGS="--no-browser --port 8899"`.
+# Jupyter refuses to run as root (a container, CI) unless told to.
+LAB_ARGS ?= $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: demo test lint bench clean
+.PHONY: demo lab test lint bench clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
 $(DEMO_STAMP): pyproject.toml | $(VENV)/bin/python
-	$(PY) -m pip install --quiet -e ".[demo]"
+	$(INSTALL) ".[demo]"
+	touch $@
+
+$(LAB_STAMP): pyproject.toml | $(VENV)/bin/python
+	$(INSTALL) ".[jupyter]"
 	touch $@
 
 $(STAMP): pyproject.toml | $(VENV)/bin/python
-	$(PY) -m pip install --quiet -e ".[dev,demo,jupyter,bench]"
-	touch $@ $(DEMO_STAMP)
+	$(INSTALL) ".[dev,demo,jupyter,bench,torch]"
+	touch $@ $(DEMO_STAMP) $(LAB_STAMP)
 
 demo: $(DEMO_STAMP)
 	$(PY) -m nn.demo
+
+lab: $(LAB_STAMP)
+	$(VENV)/bin/jupyter lab notebooks $(LAB_ARGS)
 
 lint: $(STAMP)
 	$(PY) -m ruff check .

@@ -12,7 +12,7 @@ import math
 import numbers
 import re
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .engine import toposort
 from .value import Value
@@ -39,7 +39,13 @@ _RECORD_SPECIAL = re.compile(r'([\\{}|<>"])')
 Path = tuple[str, ...]  # nested module names, e.g. ("layers.0", "neurons.3")
 
 
-def draw_dot(root: Value, *, rankdir: str = "LR", show_grad: bool = True,
+class Model(Protocol):
+    """Anything with dotted, named parameters, such as an ``nn.Module``."""
+
+    def named_parameters(self) -> list[tuple[str, Value]]: ...
+
+
+def draw_dot(root: Value | Model, *, rankdir: str = "LR", show_grad: bool = True,
              color_by: str | None = "grad", highlight: Value | Iterable[Value] | None = None,
              max_nodes: int = 500, grads: Mapping[Value, Any] | None = None,
              names: Mapping[Value, str] | None = None) -> Digraph:
@@ -57,14 +63,23 @@ def draw_dot(root: Value, *, rankdir: str = "LR", show_grad: bool = True,
     - ``grads``: ``{value: grad}`` overriding the grad shown for the values it contains (a
       number, a Value, or ``None`` for "not reached yet", drawn blank and grey); values not in
       it show their own ``.grad``. The step-through uses it to draw a moment of backward.
-    - ``names``: ``{value: name}`` shown for values that have no label (the step-through passes
-      the ``n3``-style names its text uses).
+    - ``names``: ``{value: name}`` shown for values that have no label. Without it an
+      unlabelled value is named ``n<i>`` by its position in topological order, the names the
+      step-through's text uses (``node_names``).
+
+    A value labelled with a dotted module path (``layers.0.neurons.3.w.1``) is drawn inside one
+    cluster per module, named by its short form ``L0.N3.w1`` with the full path as its tooltip;
+    neurons and weights are laid out in their index order, top to bottom under ``"LR"``.
+    ``root`` may also be a model (anything with ``named_parameters()``): then it is
+    ``draw_model(root)``, one box per neuron with its gradient norm.
 
     Grads that are Values (after ``backward(create_graph=True)``) are shown by their data.
     Node ids follow the graph's topological order, so the same graph gives the same source.
     """
     from .render import Digraph
 
+    if not isinstance(root, Value) and callable(getattr(root, "named_parameters", None)):
+        return draw_model(root, rankdir=rankdir)
     if not isinstance(root, Value):
         raise TypeError(f"draw_dot needs a Value as root, got {type(root).__name__}")
     if rankdir not in RANKDIRS:
@@ -94,10 +109,18 @@ def draw_dot(root: Value, *, rankdir: str = "LR", show_grad: bool = True,
                 edge_attr={"arrowsize": "0.6", "fontname": "Helvetica"})
     clusters: dict[Path, Any] = {}
     edges: list[tuple[str, str, str]] = []
-    for v in order:
+    default_names = node_names(order)
+    # Emitted cluster by cluster in their natural order (neuron 2 before neuron 10), which the
+    # layout keeps top to bottom; ids and the order inside a cluster stay topological.
+    rank = {v: i for i, v in enumerate(order)}
+    emitted = sorted(order, key=lambda v: (_natural(places[v][0]), rank[v]))
+    for v in emitted:
         path, name = places[v]
-        if not name and names:
-            name = names.get(v, "")
+        if path and v.label:
+            name = short_name(v.label)
+        elif not name:
+            name = names.get(v, "") if names else ""
+            name = name or default_names[v]
         where = g if not path else _cluster(clusters, path, Digraph)
         fields = [name] if name else []
         fields.append(f"data {_fmt(v.data)}")
@@ -105,8 +128,8 @@ def draw_dot(root: Value, *, rankdir: str = "LR", show_grad: bool = True,
             grad = shown[v]
             fields.append("grad" if grad is None else f"grad {_fmt(grad)}")
         attrs = {"shape": "record", "label": _record(fields, horizontal)}
-        if v.label and v.label != name:
-            attrs["tooltip"] = v.label
+        if v.label and (path or v.label != name):
+            attrs["tooltip"] = v.label  # the full dotted path of a parameter
         if shade:
             attrs.update(style="filled", fillcolor=_fill(shown[v], top))
         if v in marked:
@@ -124,7 +147,7 @@ def draw_dot(root: Value, *, rankdir: str = "LR", show_grad: bool = True,
             edges.append((op, ids[v], ""))
 
     # A subgraph's lines are copied when it is attached, so attach the deepest first.
-    for path in sorted(clusters, key=len, reverse=True):
+    for path in sorted(clusters, key=lambda p: (len(p), _natural(p)), reverse=True):
         parent = clusters[path[:-1]] if len(path) > 1 else g
         parent.subgraph(clusters[path])
     for tail, head, name in edges:
@@ -135,6 +158,28 @@ def draw_dot(root: Value, *, rankdir: str = "LR", show_grad: bool = True,
     if shade:
         _legend(g, top, shown)
     return g
+
+
+def node_names(order: Iterable[Value]) -> dict[Value, str]:
+    """Each value's label, or ``n<i>`` from its position ``i`` in ``order`` (topological)."""
+    return {v: v.label or f"n{i}" for i, v in enumerate(order)}
+
+
+def short_name(label: str) -> str:
+    """``layers.0.neurons.3.w.1`` -> ``L0.N3.w1``: each module as its initial and index, the
+    parameter as its name and index; a label that is not a dotted module path is kept."""
+    found = _module_path(label)
+    if found is None:
+        return label
+    path, leaf = found
+    modules = [f"{p[0].upper()}{p.split('.', 1)[1]}" if "." in p else p for p in path]
+    return ".".join([*modules, leaf.replace(".", "")])
+
+
+def _natural(parts: Iterable[str]) -> tuple[tuple[int, int | str], ...]:
+    """A sort key putting ``neurons.2`` before ``neurons.10``."""
+    return tuple((0, int(t)) if t.isdigit() else (1, t)
+                 for part in parts for t in re.split(r"[.]", part) if t)
 
 
 def _check_size(root: Value, max_nodes: int) -> None:
@@ -151,7 +196,8 @@ def _check_size(root: Value, max_nodes: int) -> None:
                         f"To draw it anyway pass a larger limit, e.g. "
                         f"draw_dot(root, max_nodes={max(10 * max_nodes, 1000)}) (big pictures "
                         "are slow to lay out and hard to read), or draw a sub-graph by passing "
-                        "an intermediate node as root, e.g. draw_dot(hidden_value).")
+                        "an intermediate node as root, e.g. draw_dot(hidden_value), or draw a "
+                        "model one box per layer and one row per neuron with draw_dot(model).")
                 stack.append(child)
 
 
@@ -303,3 +349,67 @@ def _cluster(clusters: dict[Path, Any], path: Path, factory: type[Digraph]) -> A
                 graph_attr={"label": prefix[-1], "style": "rounded,filled",
                             "fillcolor": fill, "color": "#bbbbbb", "labeljust": "l"})
     return clusters[path]
+
+
+def draw_model(model: Model, *, rankdir: str = "LR") -> Digraph:
+    """A model too big to draw value by value, one box per layer and one row per neuron.
+
+    Parameters whose dotted names share a prefix make a unit (``layers.0.neurons.3.*`` is
+    neuron ``L0.N3``); units that share the prefix before that make a box (layer ``layers.0``).
+    Each row gives the unit's parameter count, the norm of its parameters ||p|| and of their
+    gradients ||grad||, shaded by ||grad|| relative to the largest (log scale, as
+    ``draw_dot``); rows keep the order of ``named_parameters()``. ``model`` is anything with
+    ``named_parameters()`` giving ``(dotted name, Value)`` pairs, such as an ``nn.Module``.
+    """
+    from .render import Digraph
+
+    if rankdir not in RANKDIRS:
+        raise ValueError(f"rankdir must be one of {', '.join(map(repr, RANKDIRS))}, "
+                         f"got {rankdir!r}")
+    units: dict[Path, list[Value]] = {}
+    for name, p in model.named_parameters():
+        if not isinstance(p, Value):
+            raise TypeError(f"draw_model: parameter {name!r} is a {type(p).__name__}, "
+                            "not a Value")
+        found = _module_path(name)
+        units.setdefault(found[0] if found else (), []).append(p)
+    if not units:
+        raise ValueError(f"draw_model: {type(model).__name__} has no parameters to draw")
+    norms = {u: (math.hypot(*(float(p.data) for p in ps)),
+                 math.hypot(*(_shown_grad(p, None) or 0.0 for p in ps)))
+             for u, ps in units.items()}
+    top = max((gn for _, gn in norms.values() if math.isfinite(gn)), default=0.0)
+    layers: dict[Path, list[Path]] = {}
+    for u in units:
+        layers.setdefault(u[:-1], []).append(u)
+
+    g = Digraph(format="svg",
+                graph_attr={"rankdir": rankdir, "fontname": "Helvetica", "fontsize": "11",
+                            "ranksep": "0.5", "labelloc": "t",
+                            "label": f"{type(model).__name__}: rows shaded by ||grad|| / max "
+                                     f"||grad|| (log scale), max ||grad|| = {_fmt(top)}"},
+                node_attr={"fontname": "Helvetica", "fontsize": "11", "shape": "plaintext"},
+                edge_attr={"arrowsize": "0.6"})
+    ids = {layer: f"m{i}" for i, layer in enumerate(layers)}
+    for layer, members in layers.items():
+        title = ".".join(layer) or type(model).__name__
+        units_text = f"{len(members)} unit" + ("s" if len(members) > 1 else "")
+        rows = [f'<tr><td colspan="4"><b>{_html(title)}</b> ({units_text})</td></tr>',
+                "<tr><td>unit</td><td>params</td><td>||p||</td><td>||grad||</td></tr>"]
+        for u in members:
+            weight, grad = norms[u]
+            name = short_name(".".join([*u, "p"]))[:-2] if u else title
+            rows.append(f'<tr><td align="left" bgcolor="{_fill(grad, top)}">{_html(name)}</td>'
+                        f'<td>{len(units[u])}</td><td>{_fmt(weight)}</td>'
+                        f'<td bgcolor="{_fill(grad, top)}">{_fmt(grad)}</td></tr>')
+        g.node(ids[layer], label='<<table border="0" cellborder="1" cellspacing="0" '
+                                 'cellpadding="3">' + "".join(rows) + "</table>>",
+               tooltip=title)
+    names = list(layers)
+    for before, after in zip(names, names[1:], strict=False):
+        g.edge(ids[before], ids[after])
+    return g
+
+
+def _html(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -277,8 +277,9 @@ def test_mlp_has_a_cluster_per_neuron_inside_one_per_layer() -> None:
         ("layers.1", "neurons.0")]
     power = [ln.split()[0] for ln in src.splitlines() if 'label="**"' in ln]
     assert where[f"<{power[0]}>"] == []
-    # inside a cluster a parameter shows its short name; the full one is its tooltip
-    assert '{ w.1 | data 0.1 |' in src
+    # a parameter shows its short name; the full dotted one is its tooltip
+    line = node_line(src, "L0.N0.w1")
+    assert "data 0.1 |" in line and 'tooltip="layers.0.neurons.0.w.1"' in line
 
 
 def test_dotted_labels_cluster_by_prefix_in_general() -> None:

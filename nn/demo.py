@@ -6,7 +6,8 @@ then writes to ``out/`` (``--out DIR``):
 
 - ``decision_boundary.png``: the data and the regions the model assigns to each class;
 - ``loss.png``: loss and accuracy per step;
-- ``neuron.svg``: one tanh neuron after ``backward()``, every value with its gradient.
+- ``neuron.svg``: one tanh neuron after ``backward()``, every value with its gradient, drawn
+  top to bottom so that it reads at a README column's width.
 
 ``--neuron-only --out docs`` writes just ``docs/neuron.svg`` (the README's picture).
 Run ``python -m nn.demo --help`` for the other options.
@@ -171,7 +172,7 @@ def neuron_svg(seed: int = 1337, fused: bool = False) -> str:
     out.label = "out"
     out.children[0].label = "n"
     out.backward()
-    svg: str = draw_dot(out).pipe(format="svg", encoding="utf-8")
+    svg: str = draw_dot(out, rankdir="TB").pipe(format="svg", encoding="utf-8")
     return svg
 
 

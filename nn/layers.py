@@ -196,6 +196,19 @@ class MLP(Module):
     def parameters(self) -> list[Value]:
         return [p for layer in self.layers for n in layer.neurons for p in (*n.w, n.b)]
 
+    def to_torch(self, dtype: Any = None) -> Any:
+        """The same network as a ``torch.nn.Sequential`` (``nn.pytorch.to_torch``)."""
+        from .pytorch import to_torch
+
+        return to_torch(self, dtype)
+
+    @classmethod
+    def from_torch(cls, seq: Any) -> MLP:
+        """An MLP equal to a ``torch.nn.Sequential`` of Linear and activation modules."""
+        from .pytorch import from_torch
+
+        return from_torch(seq)
+
     def config(self) -> dict[str, Any]:
         return {"nin": self.nin, "nouts": self.nouts, "activation": self.activation,
                 "output_activation": self.output_activation, "fused": self.fused}

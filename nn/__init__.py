@@ -24,7 +24,16 @@ from .losses import (
     softmax,
 )
 from .module import Module, StateDictError, load
-from .optim import SGD, Adam, LinearDecay, Optimizer, StepDecay, WarmupDecay
+from .optim import (
+    SGD,
+    AdaGrad,
+    Adam,
+    LinearDecay,
+    Optimizer,
+    RMSProp,
+    StepDecay,
+    WarmupDecay,
+)
 from .train import LOSSES, History, fit
 
 __all__ = [
@@ -47,6 +56,8 @@ __all__ = [
     "Optimizer",
     "SGD",
     "Adam",
+    "AdaGrad",
+    "RMSProp",
     "StepDecay",
     "LinearDecay",
     "WarmupDecay",

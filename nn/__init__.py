@@ -11,7 +11,7 @@ nn.fit(model, X, nn.datasets.signed_labels(y), loss="hinge", l2=1e-4, optimizer=
 """
 
 from . import datasets
-from .layers import ACTIVATIONS, MLP, Layer, Neuron
+from .layers import ACTIVATIONS, INITS, MLP, Layer, Neuron
 from .losses import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -42,6 +42,7 @@ __all__ = [
     "Layer",
     "MLP",
     "ACTIVATIONS",
+    "INITS",
     "StateDictError",
     "load",
     "mse_loss",

@@ -24,6 +24,7 @@ from .losses import (
     softmax,
 )
 from .module import Module, StateDictError, load
+from .norm import BatchNorm
 from .optim import (
     SGD,
     AdaGrad,
@@ -34,6 +35,7 @@ from .optim import (
     StepDecay,
     WarmupDecay,
 )
+from .sequential import Activation, Sequential
 from .train import LOSSES, History, fit
 
 __all__ = [
@@ -43,6 +45,9 @@ __all__ = [
     "MLP",
     "ACTIVATIONS",
     "INITS",
+    "BatchNorm",
+    "Sequential",
+    "Activation",
     "StateDictError",
     "load",
     "mse_loss",

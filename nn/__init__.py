@@ -34,7 +34,9 @@ from .optim import (
     RMSProp,
     StepDecay,
     WarmupDecay,
+    clip_grad_norm,
 )
+from .rnn import RNN, RNNReadout
 from .sequential import Activation, Sequential
 from .train import LOSSES, History, fit
 
@@ -48,6 +50,8 @@ __all__ = [
     "BatchNorm",
     "Sequential",
     "Activation",
+    "RNN",
+    "RNNReadout",
     "StateDictError",
     "load",
     "mse_loss",
@@ -64,6 +68,7 @@ __all__ = [
     "Adam",
     "AdaGrad",
     "RMSProp",
+    "clip_grad_norm",
     "StepDecay",
     "LinearDecay",
     "WarmupDecay",

@@ -207,6 +207,26 @@ class RMSProp(Optimizer):
                 f"centered={self.centered})")
 
 
+def clip_grad_norm(params: Iterable[Value] | Value, max_norm: float, *,
+                   error_if_nonfinite: bool = False) -> float:
+    """total = sqrt(sum p.grad**2); when max_norm / (total + 1e-6) < 1, every grad is scaled by
+    it (PyTorch's ``clip_grad_norm_``). Returns total, the norm before clipping."""
+    ps = [params] if isinstance(params, Value) else list(params)
+    bad = [type(p).__name__ for p in ps if not isinstance(p, Value)]
+    if bad:
+        raise TypeError(f"clip_grad_norm takes Values, got {bad[0]}")
+    max_norm = _rate(max_norm, "max_norm")
+    total = math.sqrt(math.fsum(float(p.grad) ** 2 for p in ps))
+    if error_if_nonfinite and not math.isfinite(total):
+        raise FloatingPointError(f"the total norm of the gradients is {total}; "
+                                 "pass error_if_nonfinite=False to clip anyway")
+    coef = max_norm / (total + 1e-6)
+    if not coef >= 1.0:  # NaN scales too, as in PyTorch
+        for p in ps:
+            p.grad = p.grad * coef
+    return total
+
+
 @dataclass(frozen=True)
 class StepDecay:
     """lr(k) = lr * gamma ** (k // step_size)   (PyTorch's StepLR)"""

@@ -14,6 +14,8 @@ statistics replace the batch's and each sample is normalised on its own.
 ``weight`` (gamma, starting at 1) and ``bias`` (beta, at 0) are the parameters; ``running_mean``
 (0) and ``running_var`` (1) are buffers: in ``state_dict()`` and saved files, never trained.
 ``nn.fit`` leaves the mode alone: call ``model.train()`` / ``model.eval()`` yourself.
+PyTorch's ``affine=False``, ``track_running_stats=False`` and ``momentum=None`` (a cumulative
+average, with its ``num_batches_tracked``) are not offered.
 """
 
 from __future__ import annotations

@@ -194,6 +194,10 @@ def test_train_and_eval_reach_every_sub_module():
     assert all(m.training for m in everything)
     net.body.layers[1].train(False)
     assert [m.training for m in net.norms] == [True, True] and not net.body.layers[1].training
+    # a module held twice (or a reference back up) is visited once
+    net.again = net.norms[0]
+    net.parent_of_body = net
+    assert len(net.modules()) == len(everything)
 
 
 def test_running_statistics_are_saved_not_trained(tmp_path):

@@ -114,8 +114,8 @@ def _operand(node: Value, match: re.Match[str]) -> Value:
     if index is not None:
         k = len(children) // 2
         return children[int(index) + (k if name == "x" else 0)]
-    if name in node._fn.args:
-        return children[node._fn.args.index(name)]
+    if name in node._op_entry.args:
+        return children[node._op_entry.args.index(name)]
     raise ValueError(f"cannot tell which operand of op {node.op!r} the name {name!r} means")
 
 
@@ -155,7 +155,7 @@ class Step:
         node = self.node
         lines = [self._header()]
         for i, (child, amount) in enumerate(self.contributions):
-            text = node._fn.partial_text(i, len(node.children))
+            text = node._op_entry.partial_text(i, len(node.children))
             symbols = _substitute(text, node, lambda v: f"{names[v]}.data")
             numbers = _substitute(text, node, lambda v: _fmt(v.data))
             local = _fmt(self.local[i])

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import gc
 import math
-import operator
 from typing import TYPE_CHECKING, Any
 
 from .modes import enable_grad, is_anomaly_enabled
@@ -14,7 +13,6 @@ from .ops import as_float, describe
 if TYPE_CHECKING:
     from .value import Value
 
-_data = operator.attrgetter("data")
 _NOTHING = contextlib.nullcontext()
 
 
@@ -47,8 +45,9 @@ def toposort(root: Value) -> list[Value]:
 
 
 def _op_nodes_reset(root: Value) -> list[Value]:
-    """The op nodes of ``toposort(root)`` (leaves left out), each grad set to 0 as it is
-    placed: the order backward runs the chain rule in, with its reset done on the way."""
+    """The op nodes of ``toposort(root)`` in the same order, leaves left out, each grad set to
+    0 as it is placed: the order backward runs the chain rule in, with its reset done on the
+    way. A leaf is passed over without entering ``visited``."""
     order: list[Value] = []
     if not root.children:
         return order
@@ -72,7 +71,7 @@ def _op_nodes_reset(root: Value) -> list[Value]:
 
 def local_partials(node: Value) -> tuple[float, ...]:
     """The node's local derivatives d node / d child, one per child, as floats."""
-    return node._op_entry.rule(node.data, *map(_data, node.children))
+    return node._op_entry.rule(node.data, *[c.data for c in node.children])
 
 
 def chain_rule(order: list[Value], create_graph: bool = False) -> None:
@@ -91,11 +90,14 @@ def chain_rule(order: list[Value], create_graph: bool = False) -> None:
             if g == 0.0:
                 continue  # nothing flows back (a Value grad under create_graph is never == 0.0)
             children = node.children
+            rule = node._op_entry.rule
             try:
                 if create_graph:
-                    partials = node._op_entry.rule(node, *children)
+                    partials = rule(node, *children)
+                elif len(children) == 1:  # activations, the most common op: no list to build
+                    partials = rule(node.data, children[0].data)
                 else:
-                    partials = node._op_entry.rule(node.data, *map(_data, children))
+                    partials = rule(node.data, *[c.data for c in children])
             except (ArithmeticError, TypeError) as e:
                 raise type(e)(f"backward through {node.op}({describe(children)}): {e}") \
                     from None

@@ -246,25 +246,19 @@ def _generate_rule(op: Op) -> Callable[..., tuple[Any, ...]]:
             parts.append(f"*[{text} for i in range(len({group}))]")
         else:
             parts.append(f"*({text},) * len({group})")  # the same constant at every index
-    split_groups = ", ".join(v.groups) + ","
-    source = ("def rule(out, *operands):\n"
-              f"    {split_groups} = _groups(operands)\n"
-              f"    return ({', '.join(parts)},)\n")
-    namespace = dict(FORMULA_GLOBALS, _groups=_grouper(v), len=len, range=range)
-    exec(source, namespace)
+    # Slice the operands into their groups: sizes from `split`, then one slice per group.
+    lines = ["def rule(out, *operands):",
+             f"    {', '.join(f'n{k}' for k in range(len(v.groups)))}, = _split(len(operands))"]
+    start = "0"
+    for k, group in enumerate(v.groups):
+        end = f"n{k}" if start == "0" else f"{start} + n{k}"
+        lines.append(f"    {group} = operands[{'' if start == '0' else start}:{end}]")
+        start = end
+    lines.append(f"    return ({', '.join(parts)},)")
+    namespace = dict(FORMULA_GLOBALS, _split=v.split, len=len, range=range)
+    exec("\n".join(lines), namespace)
     rule: Callable[..., tuple[Any, ...]] = namespace["rule"]  # type: ignore[assignment]
     return rule
-
-
-def _grouper(v: Variadic) -> Callable[[tuple[Any, ...]], list[tuple[Any, ...]]]:
-    def groups(operands: tuple[Any, ...]) -> list[tuple[Any, ...]]:
-        out, start = [], 0
-        for size in v.split(len(operands)):
-            out.append(operands[start:start + size])
-            start += size
-        return out
-
-    return groups
 
 
 # Forwards on floats.
@@ -289,7 +283,8 @@ def _real_power(a: float, b: float) -> float:
 
 
 def _dot(*operands: float) -> float:
-    """w[0]*x[0] + w[1]*x[1] + ... (+ b), summed from b as micrograd's neuron does."""
+    """b + w[0]*x[0] + w[1]*x[1] + ..., added in that order as micrograd's neuron does;
+    operands ``(*w, *x)`` then ``b`` if given."""
     k = len(operands) // 2
     products = map(operator.mul, operands[:k], operands[k:2 * k])
     return sum(products, operands[-1]) if len(operands) % 2 else sum(products)

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import math
 import numbers
-import operator
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, TypeGuard
+from typing import Any
 
 from . import engine
 from .modes import MODE, NORMAL
@@ -14,12 +13,29 @@ from .ops import LEAF, OPS, Op, as_float, describe
 
 ADD, MUL, DIV, POW, NEG = OPS["+"], OPS["*"], OPS["/"], OPS["**"], OPS["-"]
 SUM, DOT = OPS["sum"], OPS["dot"]
-_add, _mul, _dot = ADD.forward, MUL.forward, DOT.forward
-_data = operator.attrgetter("data")
+_add, _mul, _sum, _dot = ADD.forward, MUL.forward, SUM.forward, DOT.forward
 _new = object.__new__
 
 
-def _node(data: float, children: tuple[Value, ...], op: Op) -> Value:
+def apply(op: Op, children: tuple[Value, ...]) -> Value:
+    """Run ``op`` forward on the children's data and record the result as a graph node."""
+    try:
+        data = op.forward(*[c.data for c in children])
+    except (ArithmeticError, ValueError) as e:
+        raise _forward_error(op, children, e) from None
+    return record(op, children, data)
+
+
+def record(op: Op, children: tuple[Value, ...], data: float) -> Value:
+    """``data``, computed by ``op`` from ``children``, as a graph node. Every op's result
+    passes here, and here the modes act: ``no_grad`` records a leaf, ``detect_anomaly``
+    refuses NaN and inf."""
+    mode = MODE.get()
+    if mode is not NORMAL:
+        if mode.anomaly and not math.isfinite(data):
+            raise FloatingPointError(f"{op.name}({describe(children)}) gave {data}")
+        if not mode.grad:
+            return Value(data)
     out = _new(Value)
     out.data = data
     out.grad = 0.0
@@ -29,26 +45,9 @@ def _node(data: float, children: tuple[Value, ...], op: Op) -> Value:
     return out
 
 
-def apply(op: Op, children: tuple[Value, ...]) -> Value:
-    """Run ``op`` forward on the children's data and record the result as a graph node."""
-    try:
-        data = op.forward(*map(_data, children))
-    except (ArithmeticError, ValueError) as e:
-        raise type(e)(f"{op.name}({describe(children)}): {e}") from None
-    return record(op, children, data)
-
-
-def record(op: Op, children: tuple[Value, ...], data: float) -> Value:
-    """``data``, computed by ``op`` from ``children``, as a graph node: the one place where
-    the modes act (``no_grad`` records a leaf, ``detect_anomaly`` refuses NaN and inf)."""
-    mode = MODE.get()
-    if mode is NORMAL:
-        return _node(data, children, op)
-    if mode.anomaly and not math.isfinite(data):
-        raise FloatingPointError(f"{op.name}({describe(children)}) gave {data}")
-    if not mode.grad:
-        return _node(data, (), LEAF)
-    return _node(data, children, op)
+def _forward_error(op: Op, children: tuple[Value, ...], e: Exception) -> Exception:
+    """The error of a forward that failed, naming the op and its operands."""
+    return type(e)(f"{op.name}({describe(children)}): {e}")
 
 
 def _wrap(x: object) -> Value | None:
@@ -64,9 +63,14 @@ def _wrap(x: object) -> Value | None:
 def _method(name: str) -> Callable[[Value], Value]:
     """The Value method of a one-operand op of the table, documented by its formula."""
     op = OPS[name]
+    forward = op.forward
 
     def method(self: Value) -> Value:
-        return apply(op, (self,))
+        try:
+            data = forward(self.data)
+        except (ArithmeticError, ValueError) as e:
+            raise _forward_error(op, (self,), e) from None
+        return record(op, (self,), data)
 
     method.__name__ = method.__qualname__ = name
     method.__doc__ = f"{op.math_text(1)}; d/dx = {op.partial_text(0, 1)}, where out = " \
@@ -208,11 +212,13 @@ class Value:
     @staticmethod
     def sum(values: Iterable[Value | float]) -> Value:
         """One node for v0 + v1 + ... ; d/dv_i = 1."""
-        given = tuple(values)
-        children = given if _all_values(given) else tuple(_operand(v, "Value.sum") for v in given)
+        children = tuple(values)
+        data = [c.data for c in children if type(c) is Value]
+        if len(data) < len(children):
+            children, data = _operands(children, "Value.sum")
         if not children:
             return Value(0.0)
-        return apply(SUM, children)
+        return record(SUM, children, _sum(*data))  # type: ignore[arg-type]
 
     @staticmethod
     def dot(ws: Sequence[Value | float], xs: Sequence[Value | float],
@@ -225,18 +231,13 @@ class Value:
         if len(ws) != len(xs):
             raise ValueError(f"Value.dot needs as many weights as inputs, got {len(ws)} "
                              f"weights and {len(xs)} inputs")
-        given = (*ws, *xs) if bias is None else (*ws, *xs, bias)
-        if _all_values(given):
-            children = given
-        else:
-            children = tuple(_operand(v, "Value.dot") for v in (*ws, *xs))
-            if bias is not None:
-                children += (_operand(bias, "Value.dot bias"),)
+        children = (*ws, *xs) if bias is None else (*ws, *xs, bias)
+        data = [c.data for c in children if type(c) is Value]  # one pass checks and reads
+        if len(data) < len(children):
+            children, data = _operands(children, "Value.dot")
         if not children:
             return Value(0.0)
-        # The dot of floats cannot fail, so it skips apply's error handling; `record` still
-        # applies the modes.
-        return record(DOT, children, _dot(*map(_data, children)))
+        return record(DOT, children, _dot(*data))  # type: ignore[arg-type]
 
     def backward(self, grad: float | Value = 1.0, *, create_graph: bool = False) -> None:
         """Fill ``.grad`` of every node this value depends on with d(self)/d(node).
@@ -256,9 +257,10 @@ def _compared(x: object) -> float:
     return as_float(x, "comparison operand")
 
 
-def _all_values(xs: tuple[object, ...]) -> TypeGuard[tuple[Value, ...]]:
-    # One C-level pass instead of a Python call per child: most fused nodes take only Values.
-    return set(map(type, xs)) == {Value}
+def _operands(given: tuple[object, ...], where: str) -> tuple[tuple[Value, ...], list[float]]:
+    """The operands of a fused op as Values (numbers become leaves), and their data."""
+    children = tuple(_operand(v, where) for v in given)
+    return children, [c.data for c in children]
 
 
 def _operand(x: object, where: str) -> Value:

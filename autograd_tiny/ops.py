@@ -111,17 +111,21 @@ class Domain:
 
 @dataclass(frozen=True)
 class Variadic:
-    """The operands of a variadic op, as named groups: ``split(n)`` gives each group's size.
+    """The operands of a variadic op, in named groups: ``groups`` pairs each name with its
+    size, an expression of the operand count ``n`` (``"n // 2"``).
 
     A group named ``g`` holds ``g[0], g[1], ...``; a group listed in ``scalars`` holds at most
     one operand, named ``g``. ``partials[k]`` is the formula of d out / d ``g[i]`` for group
     ``k``, with ``i`` standing for the index, e.g. ``"x[i]"``.
     """
 
-    groups: tuple[str, ...]
-    split: Callable[[int], tuple[int, ...]]
+    groups: tuple[tuple[str, str], ...]
     partials: tuple[str, ...]
     scalars: tuple[str, ...] = ()
+
+    def sizes(self, n: int) -> tuple[int, ...]:
+        """How many operands each group holds, out of ``n``."""
+        return tuple(eval(size, {"__builtins__": {}}, {"n": n}) for _, size in self.groups)
 
 
 @dataclass(frozen=True, eq=False)
@@ -168,7 +172,7 @@ class Op:
         if self.variadic is None:
             return self.args
         names: list[str] = []
-        for group, size in zip(self.variadic.groups, self._sizes(n), strict=True):
+        for (group, _), size in zip(self.variadic.groups, self._sizes(n), strict=True):
             if group in self.variadic.scalars:
                 names += [group] * size
             else:
@@ -195,8 +199,8 @@ class Op:
 
     def _sizes(self, n: int) -> tuple[int, ...]:
         assert self.variadic is not None
-        sizes = self.variadic.split(n)
-        if sum(sizes) != n or any(size > 1 for group, size in
+        sizes = self.variadic.sizes(n)
+        if sum(sizes) != n or any(size > 1 for (group, _), size in
                                   zip(self.variadic.groups, sizes, strict=True)
                                   if group in self.variadic.scalars):
             raise ValueError(f"op {self.name!r} cannot take {n} operands")
@@ -237,25 +241,29 @@ def _generate_rule(op: Op) -> Callable[..., tuple[Any, ...]]:
         source = f"lambda {', '.join(('out', *op.args))}: ({partials})"
         return eval(source, FORMULA_GLOBALS)  # type: ignore[no-any-return]
     v = op.variadic
+    names = [group for group, _ in v.groups]
+    size_of = dict(v.groups)
+    lines = ["def rule(out, *operands):", "    n = len(operands)"]
+    start = ""
+    for k, (group, size) in enumerate(v.groups):  # slice the operands into their groups
+        end = "" if k == len(v.groups) - 1 else f"e{k}"
+        if end:
+            lines.append(f"    {end} = {start + ' + ' if start else ''}{size}")
+        lines.append(f"    {group} = operands[{start}:{end}]")
+        start = end
     parts = []
-    for group, text in zip(v.groups, v.partials, strict=True):
+    for group, text in zip(names, v.partials, strict=True):
         indexed = re.fullmatch(r"(\w+)\[i\]", text)
-        if indexed and indexed.group(1) in v.groups:  # d/dw[i] = x[i]: the group x itself
-            parts.append(f"*{indexed.group(1)}[:len({group})]")
-        elif any(name in v.groups for name in _IDENTIFIER.findall(_INDEX.sub("", text))):
+        if indexed and indexed.group(1) in names:  # d/dw[i] = x[i]: group x itself
+            other = indexed.group(1)
+            same = size_of[other] == size_of[group]
+            parts.append(f"*{other}" if same else f"*{other}[:len({group})]")
+        elif any(name in names for name in _IDENTIFIER.findall(_INDEX.sub("", text))):
             parts.append(f"*[{text} for i in range(len({group}))]")
         else:
             parts.append(f"*({text},) * len({group})")  # the same constant at every index
-    # Slice the operands into their groups: sizes from `split`, then one slice per group.
-    lines = ["def rule(out, *operands):",
-             f"    {', '.join(f'n{k}' for k in range(len(v.groups)))}, = _split(len(operands))"]
-    start = "0"
-    for k, group in enumerate(v.groups):
-        end = f"n{k}" if start == "0" else f"{start} + n{k}"
-        lines.append(f"    {group} = operands[{'' if start == '0' else start}:{end}]")
-        start = end
     lines.append(f"    return ({', '.join(parts)},)")
-    namespace = dict(FORMULA_GLOBALS, _split=v.split, len=len, range=range)
+    namespace = dict(FORMULA_GLOBALS, len=len, range=range)
     exec("\n".join(lines), namespace)
     rule: Callable[..., tuple[Any, ...]] = namespace["rule"]  # type: ignore[assignment]
     return rule
@@ -288,10 +296,6 @@ def _dot(*operands: float) -> float:
     k = len(operands) // 2
     products = map(operator.mul, operands[:k], operands[k:2 * k])
     return sum(products, operands[-1]) if len(operands) % 2 else sum(products)
-
-
-def _dot_split(n: int) -> tuple[int, int, int]:
-    return n // 2, n // 2, n % 2
 
 
 def _dot_call(n: int) -> str:
@@ -351,10 +355,10 @@ OPS: dict[str, Op] = {
         Op("sin", 1, math.sin, ("cos(x)",), ANY),
         Op("cos", 1, math.cos, ("-sin(x)",), ANY),
         Op("sum", -1, lambda *xs: sum(xs), call=_sum_call, math=_sum_math, commutative=True,
-           variadic=Variadic(("x",), lambda n: (n,), ("1",))),
+           variadic=Variadic((("x", "n"),), ("1",))),
         Op("dot", -1, _dot, call=_dot_call, math=_dot_math,
-           variadic=Variadic(("w", "x", "b"), _dot_split, ("x[i]", "w[i]", "1"),
-                             scalars=("b",))),
+           variadic=Variadic((("w", "n // 2"), ("x", "n // 2"), ("b", "n % 2")),
+                             ("x[i]", "w[i]", "1"), scalars=("b",))),
     )
 }
 

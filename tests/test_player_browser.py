@@ -13,6 +13,7 @@ Without Chromium, chromedriver or selenium the tests skip, saying why, except un
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import json
 import os
 import shutil
@@ -114,12 +115,6 @@ return out;
 """
 
 
-def _ci_or_skip(reason: str) -> None:
-    if CI:
-        pytest.fail(f"CI must run the browser tests, but {reason}")
-    pytest.skip(reason)
-
-
 def _find(*names: str) -> str | None:
     for name in names:
         found = shutil.which(name) or (name if os.path.isabs(name) and os.access(name, os.X_OK)
@@ -129,31 +124,46 @@ def _find(*names: str) -> str | None:
     return None
 
 
+BROWSER = _find("/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome")
+DRIVER = _find("/usr/bin/chromedriver", "chromedriver")
+
+
+def _missing() -> str | None:
+    """Why these tests cannot run here, or None."""
+    if not BROWSER or not DRIVER:
+        return ("no Chromium or chromedriver found (Debian: apt-get install chromium "
+                "chromium-driver)")
+    for module in ("selenium", "jupyterlab", "nbconvert"):
+        if importlib.util.find_spec(module) is None:
+            return f"{module} is not installed (pip install -e '.[dev]')"
+    return None
+
+
+MISSING = _missing()
+if MISSING and not CI:
+    pytest.skip(f"browser tests skipped: {MISSING}", allow_module_level=True)
+
+
 @pytest.fixture(scope="module")
 def chrome() -> Iterator[Callable[..., Any]]:
     """A factory of headless Chromium drivers at 1280x800 (scripts on unless told)."""
-    try:
-        from selenium import webdriver
-        from selenium.webdriver.chrome.service import Service
-    except ImportError:
-        _ci_or_skip("selenium is not installed (pip install -e '.[dev]')")
-    binary = _find("/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome")
-    driver_path = _find("/usr/bin/chromedriver", "chromedriver")
-    if not binary or not driver_path:
-        _ci_or_skip("no Chromium or chromedriver found (Debian: apt-get install chromium "
-                    "chromium-driver)")
+    if MISSING:
+        pytest.fail(f"CI must run the browser tests, but {MISSING}")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
     drivers: list[Any] = []
 
     def make(scripts: bool = True) -> Any:
         options = webdriver.ChromeOptions()
-        options.binary_location = binary
+        options.binary_location = BROWSER
         for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                     f"--window-size={WIDTH},{HEIGHT}", "--force-device-scale-factor=1",
                     "--hide-scrollbars=false"):
             options.add_argument(arg)
         if not scripts:
             options.add_argument("--blink-settings=scriptEnabled=false")
-        driver = webdriver.Chrome(service=Service(driver_path), options=options)
+        driver = webdriver.Chrome(service=Service(DRIVER), options=options)
         drivers.append(driver)
         # The viewport itself at 1280x800 (a window of that size has less room inside).
         driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
@@ -197,7 +207,6 @@ def measure(driver: Any, root: Any) -> dict[str, Any]:
 def check_readable(m: dict[str, Any], steps: int, step: int) -> None:
     """Item 1 at one step: the text, the picture's labels, the current node and operands."""
     win = m["win"]
-    assert (win["width"], win["height"]) == (WIDTH, HEIGHT)
     assert m["text"].splitlines()[0] == f"Step {step} of {steps}"
     box = m["textBox"]
     assert box["width"] >= 320, box
@@ -237,6 +246,7 @@ def check_player_works(driver: Any, root: Any, steps: int, name: str) -> None:
     keys step when the player has focus; every step keeps the current node in view."""
     driver.execute_script("arguments[0].scrollIntoView({block: 'start'})", root)
     m = measure(driver, root)
+    assert (m["win"]["width"], m["win"]["height"]) == (WIDTH, HEIGHT)
     assert m["ready"] and m["controlsShown"] and m["howTo"] is None
     check_readable(m, steps, 1)
     shot(driver, f"{name}-step1")
@@ -288,7 +298,6 @@ def make_notebook(path: Path, source: str) -> None:
 def lab(chrome: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     """JupyterLab on 127.0.0.1 at a free port, no token, in a temporary directory holding the
     neuron notebook and notebook 02; stopped by its PID when the tests are done."""
-    pytest.importorskip("jupyterlab") if not CI else None
     home = tmp_path_factory.mktemp("lab")
     work = home / "work"
     work.mkdir()
@@ -419,6 +428,18 @@ def test_saved_page(chrome: Any, tmp_path: Path) -> None:
     (root,) = players(static)
     check_static_step1(measure(static, root), len(steps))
     shot(static, "player-page-noscript")
+
+    # The README's picture of the player: step 3 in a page about as wide as the README
+    # column shows it (830 px), at twice the pixel density so it stays sharp when scaled.
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+        "width": 1040, "height": HEIGHT, "deviceScaleFactor": 2, "mobile": False})
+    driver.get(path.as_uri())
+    (root,) = wait("the player in the saved page", lambda: players(driver))
+    for _ in range(2):
+        root.find_element("css selector", ".atp-next").click()
+    check_readable(measure(driver, root), len(steps), 3)
+    OUT.mkdir(exist_ok=True)
+    root.screenshot(str(OUT / "player-readme.png"))
 
 
 def test_notebook_02_network_in_jupyterlab(lab: tuple[str, Path], chrome: Any) -> None:

@@ -40,8 +40,8 @@ RANKSEP = "0.3"
 
 _SIZE = re.compile(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"')
 
-HOW_TO_STEP = ("This shows step {k} of {n}. To step through: run the cell in Jupyter, or open "
-               "the page written by steps.save_html(path) in a browser (scripts on).")
+HOW_TO_STEP = ("This is step {k} of {n}. To step through: run this cell in Jupyter (or trust the "
+               "notebook), or open a page written by steps.save_html(path) in a browser.")
 
 
 def _svg(graph: Digraph) -> str:

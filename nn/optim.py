@@ -135,11 +135,11 @@ class AdaGrad(Optimizer):
                  weight_decay: float = 0.0, initial_accumulator_value: float = 0.0,
                  eps: float = 1e-10) -> None:
         super().__init__(params, lr)
-        self.lr_decay = _rate(lr_decay, "lr_decay")
-        self.weight_decay = _rate(weight_decay, "weight_decay")
-        self.initial_accumulator_value = _rate(initial_accumulator_value,
+        self.lr_decay = non_negative(lr_decay, "lr_decay")
+        self.weight_decay = non_negative(weight_decay, "weight_decay")
+        self.initial_accumulator_value = non_negative(initial_accumulator_value,
                                                "initial_accumulator_value")
-        self.eps = _rate(eps, "eps")
+        self.eps = non_negative(eps, "eps")
         self.sums = [self.initial_accumulator_value] * len(self.params)
 
     def step(self) -> None:
@@ -171,9 +171,9 @@ class RMSProp(Optimizer):
         if not 0.0 <= alpha <= 1.0:
             raise ValueError(f"alpha must be in [0, 1], got alpha = {alpha!r}")
         self.alpha = alpha
-        self.eps = _rate(eps, "eps")
-        self.weight_decay = _rate(weight_decay, "weight_decay")
-        self.momentum = _rate(momentum, "momentum")
+        self.eps = non_negative(eps, "eps")
+        self.weight_decay = non_negative(weight_decay, "weight_decay")
+        self.momentum = non_negative(momentum, "momentum")
         self.centered = bool(centered)
         n = len(self.params)
         self.square_avg = [0.0] * n
@@ -215,7 +215,7 @@ def clip_grad_norm(params: Iterable[Value] | Value, max_norm: float, *,
     bad = [type(p).__name__ for p in ps if not isinstance(p, Value)]
     if bad:
         raise TypeError(f"clip_grad_norm takes Values, got {bad[0]}")
-    max_norm = _rate(max_norm, "max_norm")
+    max_norm = non_negative(max_norm, "max_norm")
     total = math.hypot(*(float(p.grad) for p in ps))  # sqrt(sum g**2) without overflow
     if error_if_nonfinite and not math.isfinite(total):
         raise FloatingPointError(f"the total norm of the gradients is {total}; "

@@ -65,8 +65,11 @@ def step_pictures(steps: BackpropSteps) -> list[str]:
     """Every step's picture as SVG, all with the same layout and size.
 
     Each node gets at least the largest size it has at any step, so the layout, which only
-    depends on the graph and the node sizes, is the same at every step.
+    depends on the graph and the node sizes, is the same at every step. The steps record
+    what they show, so the pictures are drawn once and kept.
     """
+    if steps._pictures is not None:
+        return steps._pictures
     graphs = []
     for step in steps:
         g = step.graph()
@@ -81,7 +84,8 @@ def step_pictures(steps: BackpropSteps) -> list[str]:
         for name, (w, h) in sizes.items():
             # A second statement for a node only adds attributes; width and height are minima.
             g.node(name, width=f"{w + 0.001:.4f}", height=f"{h + 0.001:.4f}")
-    return [_svg(g) for g in graphs]
+    steps._pictures = [_svg(g) for g in graphs]
+    return steps._pictures
 
 
 def _patches(svgs: list[str]) -> list[list[tuple[int, int, list[str]]]]:
@@ -257,7 +261,8 @@ max-width: {max_width}px; margin-right: auto">\
 src="data:image/svg+xml;base64,{image}" \
 style="display: block; width: 100%; height: auto"></div>
 </div>
-<pre class="atp-text" style="white-space: pre-wrap; overflow-wrap: anywhere; \
+<pre class="atp-text" style="white-space: pre-wrap; word-break: normal; \
+overflow-wrap: break-word; \
 font-family: Menlo, Consolas, 'DejaVu Sans Mono', monospace; font-size: 12.5px; \
 line-height: 1.45; margin: 6px 0 0; padding: 6px 8px; background: #f7f7f7; \
 border-radius: 3px; min-height: {lines * 1.45:.2f}em; min-width: 320px; \

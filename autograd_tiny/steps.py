@@ -42,6 +42,9 @@ T = TypeVar("T")
 # w[i], x[i] for dot; `out` is the node itself.
 _OPERAND = re.compile(r"\b(out|a|b|x|w|slope)\b(?:\[(\d+)\])?")
 _INFIX = {"+", "*", "/", "**"}
+# Displaying a BackpropSteps in Jupyter draws every step; past this many values that takes
+# long enough (and gives pictures big enough) that the text is shown instead.
+AUTO_PLAYER_NODES = 200
 
 
 def _fmt(x: float) -> str:
@@ -260,6 +263,7 @@ class BackpropSteps(_Numbered[Step]):
     def __init__(self, root: Value) -> None:
         super().__init__(root)
         self._frozen = _freeze(self.order)
+        self._pictures: list[str] | None = None  # the player's SVGs, drawn once when needed
         grads: dict[Value, float] = {node: 0.0 for node in self.order}
         grads[root] += 1.0
         counts: dict[Value, int] = {}
@@ -306,7 +310,11 @@ class BackpropSteps(_Numbered[Step]):
 
         return StepPlayer(self)
 
-    def _repr_html_(self) -> str:
+    def _repr_html_(self) -> str | None:
+        """The player, for graphs of up to ``AUTO_PLAYER_NODES`` values; for a bigger one
+        Jupyter shows the numbered steps (``widget()`` draws the player anyway)."""
+        if len(self.order) > AUTO_PLAYER_NODES:
+            return None
         from .player import player_html
 
         return player_html(self)

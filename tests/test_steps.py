@@ -195,6 +195,7 @@ def test_a_leaf_root_has_no_steps() -> None:
     assert len(steps) == 0 and list(steps) == []
     assert steps.grads == {x: 1.0}
     assert "leaf" in str(steps)
+    assert "x is a leaf" in steps.widget()._repr_html_() and "x is a leaf" in steps.to_html()
 
 
 def test_forward_steps_list_values_in_the_order_computed() -> None:
@@ -330,6 +331,16 @@ def test_save_html_writes_the_page_and_the_command_line_does_too(tmp_path: Path)
     page = (tmp_path / "cli.html").read_text(encoding="utf-8")
     assert "Step 1 of 5" in page and "o = tanh(n)" in html.unescape(page)
     assert str(tmp_path / "cli.html") in out.stdout
+
+
+def test_a_big_graph_displays_as_text_unless_the_player_is_asked_for() -> None:
+    from autograd_tiny.steps import AUTO_PLAYER_NODES
+
+    xs = [Value(float(i), f"x{i}") for i in range(AUTO_PLAYER_NODES)]
+    steps = backprop_steps(Value.sum(xs).tanh())
+    assert steps._repr_html_() is None
+    small = backprop_steps(Value.sum(xs[: AUTO_PLAYER_NODES - 2]).tanh())
+    assert "autograd-tiny-player" in (small._repr_html_() or "")
 
 
 def test_widget_needs_no_ipywidgets(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -295,7 +295,7 @@ def test_player_html_is_self_contained_and_opens_at_its_step() -> None:
 
 
 def test_every_step_picture_has_the_same_layout() -> None:
-    from autograd_tiny.player import _patches, apply_patch, step_pictures
+    from autograd_tiny.player import _focus, _patches, apply_patch, step_pictures
 
     for root in (neuron(), build(([0.5, 1.5, 0.75], [("*", [0, 1]), ("+", [3, 0]),
                                                      ("dot", [4, 3, 1, 0, 2]), ("tanh", [5])]))):
@@ -309,6 +309,14 @@ def test_every_step_picture_has_the_same_layout() -> None:
         boxes = [outline.findall(svg) for svg in svgs]
         assert len(boxes[0]) == 2 * len(steps) + sum(1 for n in steps.order if not n.children)
         assert all(b == boxes[0] for b in boxes)
+        # The ids the player scrolls into view are the highlighted node, its op and operands.
+        for svg, ids, step in zip(svgs, _focus(steps), steps, strict=True):
+            shapes = dict(re.findall(r'<title>([^<]+)</title>\n<(?:polygon|ellipse) ([^>]*)>', svg))
+            assert "#d62728" in shapes[ids[0]]
+            assert [i for i, attrs in shapes.items() if "#d62728" in attrs] == [ids[0]]
+            operands = re.findall(rf'<title>(v\d+)&#45;&gt;{ids[1]}</title>', svg)
+            assert set(ids[2:]) == set(operands) == {f"v{steps.order.index(c)}"
+                                                     for c in step.node.children}
         # The embedded patches rebuild every picture exactly, and are small.
         svg = svgs[0]
         for want, patch in zip(svgs[1:], _patches(svgs), strict=True):

@@ -8,54 +8,34 @@ import math
 import re
 import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from autograd_tiny import Value
 from autograd_tiny.__main__ import neuron
 from autograd_tiny.engine import toposort
+from autograd_tiny.ops import FORMULA_GLOBALS, OPS
 from autograd_tiny.steps import backprop_steps, forward_steps
+from autograd_tiny.testing import Graph, graphs
+from autograd_tiny.value import apply
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# Random graphs: a recipe of leaves and ops over earlier results, replayable to build
-# identical graphs. Leaves are positive and every op is defined for any finite input.
-BUILDERS: dict[str, tuple[int, Callable[..., Value]]] = {
-    "+": (2, lambda a, b: a + b),
-    "*": (2, lambda a, b: a * b),
-    "-": (2, lambda a, b: a - b),
-    "neg": (1, lambda a: -a),
-    "tanh": (1, lambda a: a.tanh()),
-    "sigmoid": (1, lambda a: a.sigmoid()),
-    "relu": (1, lambda a: a.relu()),
-    "square": (1, lambda a: a**2),
-    "log1p_sq": (1, lambda a: (a * a + 1.0).log()),
-    "div_sigmoid": (2, lambda a, b: a / (b.sigmoid() + 0.5)),  # sigmoid may underflow to 0
-    "sum": (3, lambda a, b, c: Value.sum([a, b, c])),
-    "dot": (5, lambda w0, w1, x0, x1, b: Value.dot([w0, w1], [x0, x1], b)),
-}
 
-recipes = st.tuples(
-    st.lists(st.floats(0.25, 2.0), min_size=1, max_size=4),
-    st.lists(st.tuples(st.sampled_from(sorted(BUILDERS)),
-                       st.lists(st.integers(0, 10**6), min_size=5, max_size=5)),
-             min_size=0, max_size=12),
-)
+def build(g: Graph) -> Value:
+    """A drawn graph built on fresh labelled leaves (each call builds an identical graph)."""
+    return g.f(*[Value(x, f"x{i}") for i, x in enumerate(g.inputs)])
 
 
-def build(recipe: tuple[list[float], list[tuple[str, list[int]]]]) -> Value:
-    """The graph a recipe describes; operands are picked (with reuse) from earlier results,
-    and the root is the last result plus every result before it, so all of them are used."""
-    leaves, ops = recipe
-    pool = [Value(x, f"x{i}") for i, x in enumerate(leaves)]
-    for name, picks in ops:
-        arity, fn = BUILDERS[name]
-        pool.append(fn(*[pool[p % len(pool)] for p in picks[:arity]]))
-    return pool[-1] if len(pool) == 1 else pool[-1] + Value.sum(pool[:-1])
+def small_graph() -> Value:
+    """A fixed graph of *, +, dot, tanh and sum with reused nodes."""
+    x0, x1, x2 = Value(0.5, "x0"), Value(1.5, "x1"), Value(0.75, "x2")
+    a = x0 * x1
+    b = a + x0
+    c = Value.dot([b, a], [x1, x0], x2)
+    return Value.sum([c.tanh(), b, a])
 
 
 def same(a: float, b: float) -> bool:
@@ -73,9 +53,9 @@ def shown_from(steps) -> dict[Value, int]:  # type: ignore[no-untyped-def]
 
 
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
-@given(recipes)
-def test_steps_replay_backward_exactly_and_leave_user_grads_alone(recipe) -> None:  # type: ignore[no-untyped-def]
-    root = build(recipe)
+@given(graphs(max_nodes=12))
+def test_steps_replay_backward_exactly_and_leave_user_grads_alone(g: Graph) -> None:
+    root = build(g)
     order = toposort(root)
     for i, node in enumerate(order):
         node.grad = 100.0 + i
@@ -90,7 +70,7 @@ def test_steps_replay_backward_exactly_and_leave_user_grads_alone(recipe) -> Non
 
     assert [node.grad for node in order] == before
 
-    fresh = build(recipe)
+    fresh = build(g)
     fresh.backward()
     fresh_order = toposort(fresh)
     assert len(fresh_order) == len(order)
@@ -223,9 +203,7 @@ def picture(step) -> dict[str, tuple[str | None, bool]]:  # type: ignore[no-unty
     return nodes
 
 
-@pytest.mark.parametrize("make", [neuron, lambda: build(
-    ([0.5, 1.5, 0.75], [("*", [0, 1]), ("+", [3, 0]), ("dot", [4, 3, 1, 0, 2]),
-                        ("tanh", [5]), ("sum", [6, 4, 3])]))])
+@pytest.mark.parametrize("make", [neuron, small_graph])
 def test_pictures_highlight_the_node_and_show_only_final_grads(make) -> None:  # type: ignore[no-untyped-def]
     root = make()
     steps = backprop_steps(root)
@@ -297,8 +275,7 @@ def test_player_html_is_self_contained_and_opens_at_its_step() -> None:
 def test_every_step_picture_has_the_same_layout() -> None:
     from autograd_tiny.player import _focus, _patches, apply_patch, step_pictures
 
-    for root in (neuron(), build(([0.5, 1.5, 0.75], [("*", [0, 1]), ("+", [3, 0]),
-                                                     ("dot", [4, 3, 1, 0, 2]), ("tanh", [5])]))):
+    for root in (neuron(), small_graph()):
         steps = backprop_steps(root)
         svgs = step_pictures(steps)
         assert len({re.search(r'<svg width="[^"]+" height="[^"]+"', s).group(0)  # type: ignore[union-attr]
@@ -318,11 +295,11 @@ def test_every_step_picture_has_the_same_layout() -> None:
             assert set(ids[2:]) == set(operands) == {f"v{steps.order.index(c)}"
                                                      for c in step.node.children}
         # The embedded patches rebuild every picture exactly, and are small.
-        svg = svgs[0]
-        for want, patch in zip(svgs[1:], _patches(svgs), strict=True):
+        svg, patches = svgs[0], _patches(svgs)
+        for want, patch in zip(svgs[1:], patches, strict=True):
             svg = apply_patch(svg, patch)
             assert svg == want
-            assert len(json.dumps(patch)) < len(want) / 2
+        assert len(json.dumps(patches)) < len("".join(svgs[1:])) / 2
 
 
 def test_save_html_writes_the_page_and_the_command_line_does_too(tmp_path: Path) -> None:
@@ -463,9 +440,7 @@ def test_pictures_and_forward_steps_show_the_recorded_data() -> None:
 # numbers put in (F', when it differs), and the result. Evaluating F with the operands'
 # recorded values, and F' as printed, must give the printed local derivative.
 
-FORMULA_FUNCTIONS = {name: getattr(math, name) for name in dir(math) if not name.startswith("_")}
-FORMULA_FUNCTIONS.update(sign=lambda x: (x > 0) - (x < 0),
-                         sigmoid=lambda x: 1.0 / (1.0 + math.exp(-x)))
+FORMULA_FUNCTIONS = {name: f for name, f in FORMULA_GLOBALS.items() if name != "__builtins__"}
 # Negative and positive points; each op also gets its kinks and, with two operands, a
 # negative first operand with an integer second (x**2 at x < 0). Points outside an op's
 # domain (log and sqrt of a negative number) are left out.
@@ -502,6 +477,25 @@ def make_node(name: str, point: tuple[float, ...]) -> Value | None:
     return out
 
 
+def one_sided(step, i: int, eps: float = 1e-6) -> tuple[float, float] | None:  # type: ignore[no-untyped-def]
+    """The op's forward differenced in operand ``i`` at the step's recorded operands, from the
+    right and from the left; None where the op is undefined a step away (a negative base to a
+    non-integer power)."""
+    op = OPS[step.node.op]
+    xs = [step._steps.data[c] for c in step.node.children]
+
+    def f(shift: float) -> float:
+        moved = list(xs)
+        moved[i] += shift
+        return apply(op, tuple(Value(x) for x in moved)).data
+
+    try:
+        here, right, left = f(0.0), f(eps), f(-eps)
+    except (ArithmeticError, ValueError):
+        return None
+    return (right - here) / eps, (here - left) / eps
+
+
 def check_printed_formulas(step) -> int:  # type: ignore[no-untyped-def]
     """Assert that every chain-rule line's formulas evaluate to its printed result; return
     how many lines were checked."""
@@ -525,6 +519,14 @@ def check_printed_formulas(step) -> int:  # type: ignore[no-untyped-def]
         assert local == pytest.approx(float(step.local[i]), rel=1e-5, abs=1e-12)
         assert float(amount) == pytest.approx(local * float(up.strip("()")), rel=1e-5,
                                               abs=1e-12)
+        # The printed result is the derivative: it lies between the one-sided differences of
+        # the op's forward (equal but for O(eps) away from a kink).
+        slopes = one_sided(step, i)
+        if slopes is not None:
+            lo, hi = min(slopes), max(slopes)
+            tol = 1e-4 * (1 + abs(local))
+            assert lo - tol <= local <= hi + tol, \
+                f"{line}: the printed result {local} is not the central difference {slopes}"
         # F with the recorded operand values (longest names first: u1 before u10).
         exact = formula
         for name in sorted(recorded, key=len, reverse=True):
@@ -565,21 +567,24 @@ def test_every_op_has_its_formulas_checked_at_several_points() -> None:
 
 @pytest.mark.parametrize(("name", "wrong"), [("sin", "-cos(x)"), ("tanh", "(1 + out**2)"),
                                              ("/", "out / b")])
-def test_a_wrong_formula_text_fails_the_check(name: str, wrong: str,
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_wrong_formula_text_fails_the_check(name: str, wrong: str) -> None:
+    # The text is the rule backward runs, so a wrong one is printed and computed alike: the
+    # check catches it by the printed result's disagreement with central differences, and
+    # gradcheck does too.
     import dataclasses
 
+    from autograd_tiny import GradcheckError, gradcheck
+
+    op = OPS[name]
+    bad = dataclasses.replace(op, partials=(*op.partials[:-1], wrong))
     for point in [(0.45, 1.6), (-2.3, 0.45)]:
-        out = make_node(name, point[: 1 if name != "/" else 2])
-        assert out is not None
-        right = backprop_steps(out)[0]
-        check_printed_formulas(right)
-        fn = out._fn
-        texts = list(fn.text) if not callable(fn.text) else []
-        texts[-1] = wrong
-        monkeypatch.setattr(out, "_fn", dataclasses.replace(fn, text=tuple(texts)))
-        with pytest.raises(AssertionError):
-            check_printed_formulas(backprop_steps(out)[0])
+        xs = point[: op.arity]
+        check_printed_formulas(backprop_steps(apply(op, tuple(Value(x) for x in xs)))[0])
+        with pytest.raises(AssertionError, match="central difference"):
+            check_printed_formulas(backprop_steps(apply(bad, tuple(Value(x) for x in xs)))[0])
+        assert gradcheck(lambda *vs: apply(op, vs), xs)
+        with pytest.raises(GradcheckError):
+            gradcheck(lambda *vs: apply(bad, vs), xs)
 
 
 def test_save_html_into_a_missing_directory_names_it_and_writes_nothing(tmp_path: Path) -> None:

@@ -1,7 +1,7 @@
 """The step-through player: one self-contained HTML/JS component for ``backprop_steps``.
 
 Every step's picture and text are embedded, so the player needs no kernel, no widget manager
-and no network: it works in a live notebook, in a saved one (nbconvert HTML, nbviewer), and as
+and no network: it works in a live notebook, in a saved one (e.g. nbconvert's HTML), and as
 a page of its own (``save_html``). Without JavaScript (a notebook preview on a code-hosting
 site, an untrusted notebook) the markup alone shows one step, picture and text, and says how
 to step through.

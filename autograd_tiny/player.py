@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import base64
 import difflib
+import hashlib
 import html
+import itertools
 import json
 import os
 import re
@@ -38,6 +40,7 @@ MAX_SCALE = 4.0 / 3.0
 # Ranks closer together than draw_dot's default: the player's pictures are wide.
 RANKSEP = "0.3"
 
+_PLAYERS = itertools.count(1)
 _SIZE = re.compile(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"')
 
 HOW_TO_STEP = ("This is step {k} of {n}. To step through: run this cell in Jupyter (or trust the "
@@ -229,7 +232,6 @@ def player_html(steps: BackpropSteps, start: int = 0) -> str:
     svgs = step_pictures(steps)
     texts = _texts(steps)
     width, height = (float(x) for x in _SIZE.search(svgs[0]).groups())  # type: ignore[union-attr]
-    player_id = f"atp-{uuid.uuid4().hex[:12]}"
     button = ("font: inherit; padding: 2px 10px; border: 1px solid #999; border-radius: 3px; "
               "background: #f4f4f4; cursor: pointer")
     controls = f"""\
@@ -246,6 +248,9 @@ focus</span>"""
             "focus": _focus(steps), "start": start, "controls": controls}
     # Inside <script>, "</" would end it early.
     payload = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
+    # Unique on a page, and the same when a notebook is run again (stable saved outputs).
+    digest = hashlib.sha1(payload.encode()).hexdigest()[:12]
+    player_id = f"atp-{digest}-{next(_PLAYERS)}"
     image = base64.b64encode(svgs[start].encode()).decode()
     lines = max(text.count("\n") + 1 for text in texts)
     min_width, max_width = round(width * MIN_SCALE), round(width * MAX_SCALE)

@@ -1,7 +1,7 @@
 """The step-through player: one self-contained HTML/JS component for ``backprop_steps``.
 
 Every step's picture and text are embedded, so the player needs no kernel, no widget manager
-and no network: it works in a live notebook, in a saved one (nbconvert HTML, nbviewer), and as
+and no network: it works in a live notebook, in a saved one (e.g. nbconvert's HTML), and as
 a page of its own (``save_html``). Without JavaScript (a notebook preview on a code-hosting
 site, an untrusted notebook) the markup alone shows one step, picture and text, and says how
 to step through.
@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import base64
 import difflib
+import hashlib
 import html
+import itertools
 import json
 import os
 import re
@@ -38,6 +40,7 @@ MAX_SCALE = 4.0 / 3.0
 # Ranks closer together than draw_dot's default: the player's pictures are wide.
 RANKSEP = "0.3"
 
+_PLAYERS = itertools.count(1)
 _SIZE = re.compile(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"')
 
 HOW_TO_STEP = ("This is step {k} of {n}. To step through: run this cell in Jupyter (or trust the "
@@ -65,8 +68,11 @@ def step_pictures(steps: BackpropSteps) -> list[str]:
     """Every step's picture as SVG, all with the same layout and size.
 
     Each node gets at least the largest size it has at any step, so the layout, which only
-    depends on the graph and the node sizes, is the same at every step.
+    depends on the graph and the node sizes, is the same at every step. The steps record
+    what they show, so the pictures are drawn once and kept.
     """
+    if steps._pictures is not None:
+        return steps._pictures
     graphs = []
     for step in steps:
         g = step.graph()
@@ -81,7 +87,8 @@ def step_pictures(steps: BackpropSteps) -> list[str]:
         for name, (w, h) in sizes.items():
             # A second statement for a node only adds attributes; width and height are minima.
             g.node(name, width=f"{w + 0.001:.4f}", height=f"{h + 0.001:.4f}")
-    return [_svg(g) for g in graphs]
+    steps._pictures = [_svg(g) for g in graphs]
+    return steps._pictures
 
 
 def _patches(svgs: list[str]) -> list[list[tuple[int, int, list[str]]]]:
@@ -225,7 +232,6 @@ def player_html(steps: BackpropSteps, start: int = 0) -> str:
     svgs = step_pictures(steps)
     texts = _texts(steps)
     width, height = (float(x) for x in _SIZE.search(svgs[0]).groups())  # type: ignore[union-attr]
-    player_id = f"atp-{uuid.uuid4().hex[:12]}"
     button = ("font: inherit; padding: 2px 10px; border: 1px solid #999; border-radius: 3px; "
               "background: #f4f4f4; cursor: pointer")
     controls = f"""\
@@ -242,6 +248,9 @@ focus</span>"""
             "focus": _focus(steps), "start": start, "controls": controls}
     # Inside <script>, "</" would end it early.
     payload = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
+    # Unique on a page, and the same when a notebook is run again (stable saved outputs).
+    digest = hashlib.sha1(payload.encode()).hexdigest()[:12]
+    player_id = f"atp-{digest}-{next(_PLAYERS)}"
     image = base64.b64encode(svgs[start].encode()).decode()
     lines = max(text.count("\n") + 1 for text in texts)
     min_width, max_width = round(width * MIN_SCALE), round(width * MAX_SCALE)
@@ -257,7 +266,8 @@ max-width: {max_width}px; margin-right: auto">\
 src="data:image/svg+xml;base64,{image}" \
 style="display: block; width: 100%; height: auto"></div>
 </div>
-<pre class="atp-text" style="white-space: pre-wrap; overflow-wrap: anywhere; \
+<pre class="atp-text" style="white-space: pre-wrap; word-break: normal; \
+overflow-wrap: break-word; \
 font-family: Menlo, Consolas, 'DejaVu Sans Mono', monospace; font-size: 12.5px; \
 line-height: 1.45; margin: 6px 0 0; padding: 6px 8px; background: #f7f7f7; \
 border-radius: 3px; min-height: {lines * 1.45:.2f}em; min-width: 320px; \

@@ -38,6 +38,11 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
+# Displaying a BackpropSteps in Jupyter draws every step; past this many values that takes
+# long enough (and gives pictures big enough) that the text is shown instead.
+AUTO_PLAYER_NODES = 200
+
+
 def _six_digits(x: float) -> str:
     """A number as the explanations print it: short reprs as they are, long ones to 6 digits."""
     x = float(x)
@@ -225,6 +230,7 @@ class BackpropSteps(_Numbered[Step]):
     def __init__(self, root: Value) -> None:
         super().__init__(root)
         self._frozen = _freeze(self.order)
+        self._pictures: list[str] | None = None  # the player's SVGs, drawn once when needed
         # The real backward pass, run on the copy: the user's grads stay as they are, and every
         # number below is the engine's own.
         engine.backward(self._frozen[root])
@@ -274,7 +280,11 @@ class BackpropSteps(_Numbered[Step]):
 
         return StepPlayer(self)
 
-    def _repr_html_(self) -> str:
+    def _repr_html_(self) -> str | None:
+        """The player, for graphs of up to ``AUTO_PLAYER_NODES`` values; for a bigger one
+        Jupyter shows the numbered steps (``widget()`` draws the player anyway)."""
+        if len(self.order) > AUTO_PLAYER_NODES:
+            return None
         from .player import player_html
 
         return player_html(self)

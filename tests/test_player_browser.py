@@ -451,3 +451,12 @@ def test_notebook_02_network_in_jupyterlab(lab: tuple[str, Path], chrome: Any) -
     assert n == 16
     driver.execute_script("arguments[0].scrollIntoView({block: 'start'})", root)
     step_through(driver, root, n, "player-lab-network", shots=(1, 8, 16))
+
+    # The notebook as committed, read with no kernel: its saved output is the player.
+    saved = ROOT / "notebooks" / "02_step_through_backprop.ipynb"
+    subprocess.run([sys.executable, "-m", "nbconvert", "--to", "html", "--output-dir", str(work),
+                    "--output", "saved-02", str(saved)],
+                   check=True, capture_output=True, timeout=120)
+    driver.get((work / "saved-02.html").as_uri())
+    (root,) = wait("the player in notebook 02's saved output", lambda: players(driver))
+    check_player_works(driver, root, n, "player-saved-network")

@@ -16,11 +16,13 @@ from hypothesis import HealthCheck, given, settings
 from autograd_tiny import Value
 from autograd_tiny.__main__ import neuron
 from autograd_tiny.engine import toposort
-from autograd_tiny.ops import FORMULA_GLOBALS
+from autograd_tiny.ops import FORMULA_GLOBALS, OPS
 from autograd_tiny.steps import backprop_steps, forward_steps
 from autograd_tiny.testing import Graph, graphs
+from autograd_tiny.value import apply
 
 ROOT = Path(__file__).resolve().parent.parent
+
 
 def build(g: Graph) -> Value:
     """A drawn graph built on fresh labelled leaves (each call builds an identical graph)."""
@@ -177,6 +179,7 @@ def test_a_leaf_root_has_no_steps() -> None:
     assert len(steps) == 0 and list(steps) == []
     assert steps.grads == {x: 1.0}
     assert "leaf" in str(steps)
+    assert "x is a leaf" in steps.widget()._repr_html_() and "x is a leaf" in steps.to_html()
 
 
 def test_forward_steps_list_values_in_the_order_computed() -> None:
@@ -274,7 +277,7 @@ def test_player_html_is_self_contained_and_opens_at_its_step() -> None:
 
 
 def test_every_step_picture_has_the_same_layout() -> None:
-    from autograd_tiny.player import _patches, apply_patch, step_pictures
+    from autograd_tiny.player import _focus, _patches, apply_patch, step_pictures
 
     for root in (neuron(), small_graph(with_sum=False)):
         steps = backprop_steps(root)
@@ -287,12 +290,20 @@ def test_every_step_picture_has_the_same_layout() -> None:
         boxes = [outline.findall(svg) for svg in svgs]
         assert len(boxes[0]) == 2 * len(steps) + sum(1 for n in steps.order if not n.children)
         assert all(b == boxes[0] for b in boxes)
+        # The ids the player scrolls into view are the highlighted node, its op and operands.
+        for svg, ids, step in zip(svgs, _focus(steps), steps, strict=True):
+            shapes = dict(re.findall(r'<title>([^<]+)</title>\n<(?:polygon|ellipse) ([^>]*)>', svg))
+            assert "#d62728" in shapes[ids[0]]
+            assert [i for i, attrs in shapes.items() if "#d62728" in attrs] == [ids[0]]
+            operands = re.findall(rf'<title>(v\d+)&#45;&gt;{ids[1]}</title>', svg)
+            assert set(ids[2:]) == set(operands) == {f"v{steps.order.index(c)}"
+                                                     for c in step.node.children}
         # The embedded patches rebuild every picture exactly, and are small.
-        svg = svgs[0]
-        for want, patch in zip(svgs[1:], _patches(svgs), strict=True):
+        svg, patches = svgs[0], _patches(svgs)
+        for want, patch in zip(svgs[1:], patches, strict=True):
             svg = apply_patch(svg, patch)
             assert svg == want
-            assert len(json.dumps(patch)) < len(want) / 2
+        assert len(json.dumps(patches)) < len("".join(svgs[1:])) / 2
 
 
 def test_save_html_writes_the_page_and_the_command_line_does_too(tmp_path: Path) -> None:
@@ -309,6 +320,16 @@ def test_save_html_writes_the_page_and_the_command_line_does_too(tmp_path: Path)
     page = (tmp_path / "cli.html").read_text(encoding="utf-8")
     assert "Step 1 of 5" in page and "o = tanh(n)" in html.unescape(page)
     assert str(tmp_path / "cli.html") in out.stdout
+
+
+def test_a_big_graph_displays_as_text_unless_the_player_is_asked_for() -> None:
+    from autograd_tiny.steps import AUTO_PLAYER_NODES
+
+    xs = [Value(float(i), f"x{i}") for i in range(AUTO_PLAYER_NODES)]
+    steps = backprop_steps(Value.sum(xs).tanh())
+    assert steps._repr_html_() is None
+    small = backprop_steps(Value.sum(xs[: AUTO_PLAYER_NODES - 2]).tanh())
+    assert "autograd-tiny-player" in (small._repr_html_() or "")
 
 
 def test_widget_needs_no_ipywidgets(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -460,6 +481,25 @@ def make_node(name: str, point: tuple[float, ...]) -> Value | None:
     return out
 
 
+def one_sided(step, i: int, eps: float = 1e-6) -> tuple[float, float] | None:  # type: ignore[no-untyped-def]
+    """The op's forward differenced in operand ``i`` at the step's recorded operands, from the
+    right and from the left; None where the op is undefined a step away (a negative base to a
+    non-integer power)."""
+    op = OPS[step.node.op]
+    xs = [step._steps.data[c] for c in step.node.children]
+
+    def f(shift: float) -> float:
+        moved = list(xs)
+        moved[i] += shift
+        return apply(op, tuple(Value(x) for x in moved)).data
+
+    try:
+        here, right, left = f(0.0), f(eps), f(-eps)
+    except (ArithmeticError, ValueError):
+        return None
+    return (right - here) / eps, (here - left) / eps
+
+
 def check_printed_formulas(step) -> int:  # type: ignore[no-untyped-def]
     """Assert that every chain-rule line's formulas evaluate to its printed result; return
     how many lines were checked."""
@@ -483,6 +523,14 @@ def check_printed_formulas(step) -> int:  # type: ignore[no-untyped-def]
         assert local == pytest.approx(float(step.local[i]), rel=1e-5, abs=1e-12)
         assert float(amount) == pytest.approx(local * float(up.strip("()")), rel=1e-5,
                                               abs=1e-12)
+        # The printed result is the derivative: it lies between the one-sided differences of
+        # the op's forward (equal but for O(eps) away from a kink).
+        slopes = one_sided(step, i)
+        if slopes is not None:
+            lo, hi = min(slopes), max(slopes)
+            tol = 1e-4 * (1 + abs(local))
+            assert lo - tol <= local <= hi + tol, \
+                f"{line}: the printed result {local} is not the central difference {slopes}"
         # F with the recorded operand values (longest names first: u1 before u10).
         exact = formula
         for name in sorted(recorded, key=len, reverse=True):
@@ -524,20 +572,20 @@ def test_every_op_has_its_formulas_checked_at_several_points() -> None:
 @pytest.mark.parametrize(("name", "wrong"), [("sin", "-cos(x)"), ("tanh", "(1 + out**2)"),
                                              ("/", "out / b")])
 def test_a_wrong_formula_text_fails_the_check(name: str, wrong: str) -> None:
-    # The text is the rule backward runs, so a wrong one is printed and computed alike; what
-    # catches it is the comparison with central differences.
+    # The text is the rule backward runs, so a wrong one is printed and computed alike: the
+    # check catches it by the printed result's disagreement with central differences, and
+    # gradcheck does too.
     import dataclasses
 
     from autograd_tiny import GradcheckError, gradcheck
-    from autograd_tiny.ops import OPS
-    from autograd_tiny.value import apply
 
     op = OPS[name]
     bad = dataclasses.replace(op, partials=(*op.partials[:-1], wrong))
     for point in [(0.45, 1.6), (-2.3, 0.45)]:
         xs = point[: op.arity]
-        out = apply(bad, tuple(Value(x) for x in xs))
-        check_printed_formulas(backprop_steps(out)[0])
+        check_printed_formulas(backprop_steps(apply(op, tuple(Value(x) for x in xs)))[0])
+        with pytest.raises(AssertionError, match="central difference"):
+            check_printed_formulas(backprop_steps(apply(bad, tuple(Value(x) for x in xs)))[0])
         assert gradcheck(lambda *vs: apply(op, vs), xs)
         with pytest.raises(GradcheckError):
             gradcheck(lambda *vs: apply(bad, vs), xs)

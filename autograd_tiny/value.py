@@ -53,6 +53,8 @@ def apply(op: Op, children: tuple[Value, ...]) -> Value:
         return _node(data, children, op)
     if mode.anomaly and not math.isfinite(data):
         raise FloatingPointError(f"{op.name}({describe(children)}) gave {data}")
+    if mode.trace is not None:
+        return mode.trace(op, children, data)  # type: ignore[no-any-return]
     if not mode.grad:
         return _node(data, (), LEAF)
     return _node(data, children, op)
@@ -168,16 +170,16 @@ class Value:
 
     # Comparisons look at data. `==` is not overridden: Values hash by identity.
     def __lt__(self, other: Value | float) -> bool:
-        return self.data < _data(other)
+        return _compared(self, "<", other, self.data < _data(other))
 
     def __le__(self, other: Value | float) -> bool:
-        return self.data <= _data(other)
+        return _compared(self, "<=", other, self.data <= _data(other))
 
     def __gt__(self, other: Value | float) -> bool:
-        return self.data > _data(other)
+        return _compared(self, ">", other, self.data > _data(other))
 
     def __ge__(self, other: Value | float) -> bool:
-        return self.data >= _data(other)
+        return _compared(self, ">=", other, self.data >= _data(other))
 
     # Functions: each is one entry of the op table.
     def exp(self) -> Value:
@@ -268,6 +270,14 @@ def _data(x: object) -> float:
     if isinstance(x, Value):
         return x.data
     return as_float(x, "comparison operand")
+
+
+def _compared(a: Value, op: str, b: object, result: bool) -> bool:
+    # While compile() traces, a comparison becomes a guard the compiled code checks.
+    trace = MODE.get().trace
+    if trace is not None:
+        trace.compared(a, op, b, result)
+    return result
 
 
 def _all_values(xs: tuple[object, ...]) -> TypeGuard[tuple[Value, ...]]:

@@ -41,7 +41,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from autograd_tiny import Compiled, Value, compile as compile_fn
+from autograd_tiny import Compiled, Value
+from autograd_tiny import compile as compile_fn
 
 from .losses import (
     binary_cross_entropy,

@@ -119,9 +119,8 @@ def _who(v: Value) -> str:
 
 
 def _user_frame(frame: Any) -> Any:
-    """The first frame outside autograd_tiny: the line of the user's code."""
-    while frame is not None and str(frame.f_globals.get("__name__", "")).startswith(
-            "autograd_tiny"):
+    """The first frame outside the engine: the line of the user's code."""
+    while frame is not None and frame.f_globals.get("__name__") in _ENGINE_MODULES:
         frame = frame.f_back
     return frame
 

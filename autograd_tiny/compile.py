@@ -21,10 +21,12 @@ from __future__ import annotations
 
 import ast
 import builtins
+import functools
 import keyword
 import linecache
 import math
 import operator
+import random
 import re
 import sys
 from collections.abc import Callable, Iterable, Sequence
@@ -175,8 +177,7 @@ class _Tracer:
                    "the compiled code could not follow the data there. Use a comparison "
                    "(which becomes a guard) or the interpreter.")
         if self.refusal is None:
-            self.refusal = message
-        raise TraceError(message)
+            self.refusal = message  # raised once f returns: f may still raise its own error
 
 
 @dataclass
@@ -249,12 +250,12 @@ class Compiled:
         table = [tuple(r) for r in rows]
         seed = as_float(seed, "seed")
         results: list[tuple[float, ...]] = []
-        if is_anomaly_enabled() or any(type(p.grad) is not float for p in self.params):
+        grads = list(map(_GRAD, self.params))
+        if is_anomaly_enabled() or not set(map(type, grads)) <= {float}:
             for row in table:
                 results.append(self._interpret(row, seed))
             return results
-        grads = [p.grad for p in self.params]
-        live = [p.data for p in self.params]
+        live = list(map(_GET_DATA, self.params))
         start = 0
         try:
             while start < len(table):
@@ -265,15 +266,13 @@ class Compiled:
                 if not failed and len(self.traces) < self.max_traces:
                     self._trace(table[start])  # the new path runs next time round
                     continue
-                for p, g in zip(self.params, grads, strict=True):
-                    p.grad = g
+                _set_grads(self.params, grads)
                 results.append(self._interpret(table[start], seed))
                 self.interpreted += 1
-                grads = [p.grad for p in self.params]
+                grads = list(map(_GRAD, self.params))
                 start += 1
         finally:
-            for p, g in zip(self.params, grads, strict=True):
-                p.grad = g
+            _set_grads(self.params, grads)
         return results
 
     def _run(self, rows: list[tuple[float, ...]], start: int, live: list[float],
@@ -319,12 +318,6 @@ class Compiled:
             p.__class__ = _Traced
         try:
             result = self.f(*inputs)
-        except TraceError:
-            raise
-        except Exception:
-            if tracer.refusal is not None:
-                raise TraceError(tracer.refusal) from None
-            raise
         finally:
             for p in self.params:
                 p.__class__ = Value
@@ -334,6 +327,15 @@ class Compiled:
         root, carried = _outputs(result)
         trace = _generate(root, carried, tracer, inputs, self.params, self.argnums)
         self.traces.append(trace)
+
+
+_GRAD = operator.attrgetter("grad")
+_GET_DATA = operator.attrgetter("data")
+
+
+def _set_grads(params: list[Value], grads: list[float]) -> None:
+    for p, g in zip(params, grads, strict=True):
+        p.grad = g
 
 
 def _same(a: float, b: float) -> bool:
@@ -474,11 +476,13 @@ def _unpack(names: list[str]) -> str:
 def _chunks(names: list[str], width: int = 88) -> list[list[str]]:
     out: list[list[str]] = []
     line: list[str] = []
+    used = 0
     for n in names:
-        if line and sum(len(x) + 3 for x in line) + len(n) > width:
+        if line and used + len(n) > width:
             out.append(line)
-            line = []
+            line, used = [], 0
         line.append(n)
+        used += len(n) + 3
     if line:
         out.append(line)
     return out
@@ -498,31 +502,107 @@ def _forward_line(v: Value, ref: Callable[[Value], str]) -> str:
     infix = _INFIX.get(op.name)
     if infix is not None and op.forward is infix[0]:
         return infix[1].format(*[f"({a})" if a.startswith("-") else a for a in args])
+    form = _inline_form(op.name) if op.name in _INLINE else None
+    if form is not None:
+        return form([f"({a})" if a.startswith("-") else a for a in args])
     return f"{_FORWARD[op.name]}({', '.join(args)})"
+
+
+def _dot_written_out(args: Sequence[str]) -> str:
+    k = len(args) // 2
+    terms = [f"{w} * {x}" for w, x in zip(args[:k], args[k:2 * k], strict=True)]
+    return " + ".join(["0.0", *terms, *args[2 * k:]])  # sum() starts at 0
+
+
+def _dot_mapped(args: Sequence[str]) -> str:
+    k = len(args) // 2
+    total = f"sum(map(mul, ({_unpack(list(args[:k]))}), ({_unpack(list(args[k:2 * k]))})))"
+    return f"{total} + {args[-1]}" if len(args) % 2 else total
+
+
+Form = Callable[[Sequence[str]], str]
+# The hottest ops written out instead of called, in the first form that is the op's forward
+# bit for bit on this Python (``_inline_form`` checks each once against ``Op.forward``: a
+# compensated sum(), as in Python 3.12, rules out the written-out sum); else the call stays.
+_INLINE: dict[str, list[Form]] = {
+    "dot": [_dot_written_out, _dot_mapped],
+    "sum": [lambda args: " + ".join(["0.0", *args]),
+            lambda args: f"sum(({_unpack(list(args))}))"],
+    "relu": [lambda args: f"({args[0]} if {args[0]} > 0.0 else 0.0)"],
+}
+_NAMESPACE["mul"] = operator.mul
+
+
+@functools.lru_cache(maxsize=None)
+def _inline_form(name: str) -> Form | None:
+    for form in _INLINE[name]:
+        if _form_ok(name, form):
+            return form
+    return None
+
+
+def _form_ok(name: str, form: Form) -> bool:
+    """True if ``form`` of op ``name`` equals its forward, bit for bit, on random and special
+    operands (signed zeros, infinities, NaN, subnormals) of every size up to 17."""
+    op = OPS[name]
+    rng = random.Random(0)
+    special = [0.0, -0.0, 1.0, -1.0, 0.1, 1 / 3, 5e-324, 1e308, -1e308, math.inf, -math.inf,
+               math.nan]
+    for n in range(1, 18) if op.arity < 0 else [op.arity]:
+        params = [f"a{i}" for i in range(n)]
+        fn = eval(f"lambda {', '.join(params)}: {form(params)}", dict(_NAMESPACE))
+        for _ in range(40):
+            xs = [rng.choice(special) if rng.random() < 0.2 else rng.uniform(-1e3, 1e3)
+                  * 10.0 ** rng.randint(-20, 20) for _ in range(n)]
+            try:
+                expected = op.forward(*xs)
+            except (ArithmeticError, ValueError):
+                continue
+            got = fn(*xs)
+            if not _same(got, expected) or (got == got and math.copysign(1, got)
+                                              != math.copysign(1, expected)):
+                return False
+    return True
 
 
 def _partial(node: Value, i: int, n: int, ref: Callable[[Value], str]) -> str:
     """The i-th partial of ``node`` as the table writes it, operands named, then `` * ``."""
-    op = node._fn
+    template, operands = _template(node._fn, i, n)
+    if not template:
+        return ""  # 1 * g is g exactly
+    names = []
+    for k in operands:
+        r = ref(node if k < 0 else node.children[k])
+        names.append(f"({r})" if r.startswith("-") and template != "{0}" else r)
+    return template.format(*names) + " * "
+
+
+@functools.lru_cache(maxsize=None)
+def _template(op: Op, i: int, n: int) -> tuple[str, tuple[int, ...]]:
+    """The partial's text as a format string, and which operand fills each field (-1: out)."""
     text = op.partial_text(i, n)
     if text.strip() in ("1", "1.0"):
-        return ""  # 1 * g is g exactly
+        return "", ()
     pattern = r"\b(out|" + "|".join(map(re.escape, op.args or ("w", "x"))) + r")\b(?:\[(\d+)\])?"
+    operands: list[int] = []
 
     def operand(m: re.Match[str]) -> str:
         word, index = m.group(1), m.group(2)
         if word == "out":
-            return ref(node)
-        if index is not None:
-            k = len(node.children) // 2
-            return ref(node.children[int(index) + (k if word == "x" else 0)])
-        return ref(node.children[op.args.index(word)])
+            k = -1
+        elif index is not None:
+            k = int(index) + (n // 2 if word == "x" else 0)
+        else:
+            k = op.args.index(word)
+        operands.append(k)
+        return f"v{len(operands) - 1}"
 
     code = re.sub(pattern, operand, text)
     for fname, renamed in _FORMULA.items():
         if renamed != fname:
             code = re.sub(rf"\b{fname}\(", f"{renamed}(", code)
-    return _factor(code) + " * "
+    code = _factor(code)
+    return re.sub(r"\bv(\d+)\b", r"{\1}", code), tuple(operands)
 
 
 def _factor(code: str) -> str:

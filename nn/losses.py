@@ -48,7 +48,7 @@ def mse_loss(preds: Preds, targets: Preds) -> Value:
 def hinge_loss(scores: Preds, labels: Preds) -> Value:
     """mean(relu(1 - label * score)), labels -1 or +1 (micrograd's SVM "max-margin" loss)."""
     ps, ts = _pairs(scores, labels, "hinge_loss")
-    bad = [float(t) for t in ts if float(t) not in (-1.0, 1.0)]
+    bad = [float(t) for t in ts if not isinstance(t, Value) and float(t) not in (-1.0, 1.0)]
     if bad:
         raise ValueError(f"hinge_loss needs labels -1 or +1, got {bad[:5]!r}; for 0/1 labels "
                          "use nn.datasets.signed_labels(y) (= 2*y - 1)")
@@ -88,7 +88,7 @@ def binary_cross_entropy_with_logits(logits: Preds, targets: Preds) -> Value:
 
 
 def _check_unit(ts: list[Scalar], what: str) -> None:
-    bad = [float(t) for t in ts if not 0.0 <= float(t) <= 1.0]
+    bad = [float(t) for t in ts if not isinstance(t, Value) and not 0.0 <= float(t) <= 1.0]
     if bad:
         raise ValueError(f"{what} needs targets in [0, 1], got {bad[:5]!r}")
 

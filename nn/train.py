@@ -227,7 +227,9 @@ class _PerSample(_Step):
                  l1: float, compile: bool) -> None:
         self.model, self.params, self.l2, self.l1 = model, params, l2, l1
         self.loss_fn = LOSSES[loss][0]
-        self.target_input = loss == "mse"  # regression targets vary: an input, not a label
+        # An input of the trace where the loss only computes with the target; a label that
+        # decides the graph's shape (bce's branches, cross_entropy's index) keys a trace.
+        self.target_input = loss in ("mse", "hinge", "bce_logits")
         self.compile = compile
         self.terms: dict[Any, Compiled] = {}
         self.penalties: dict[str, Compiled] = {}
@@ -238,6 +240,7 @@ class _PerSample(_Step):
         # backward() on loss + l2 * P2 + l1 * P1 reaches l1's term first, then l2's, the data
         extra = [self._penalty(fn, k) if k else 0.0 for k, fn in reversed(penalties)][::-1]
         if self.compile and all(_numbers(x) for x in xs):
+            self._check_labels(targets)
             terms, preds = self._compiled(xs, targets, seed)
         else:
             terms, preds = [0.0] * len(xs), [None] * len(xs)
@@ -252,28 +255,50 @@ class _PerSample(_Step):
                 value = value + k * p
         return value, preds
 
+    def prepare(self, xs: Sequence[Any], targets: Sequence[Any]) -> None:
+        """Trace and compile now, for every label in ``targets`` and each penalty in use."""
+        for x, t in zip(xs, targets, strict=True):
+            key = self._key(t)
+            if key not in self.terms:
+                self.terms[key] = self._trace(self._row(x, t), t)
+        for k, fn in ((self.l2, l2_penalty), (self.l1, l1_penalty)):
+            if k:
+                self._compiled_penalty(fn)
+
+    def compiled(self) -> list[Compiled]:
+        """The compiled terms and penalties so far."""
+        return [*self.terms.values(), *self.penalties.values()]
+
+    def _compiled_penalty(self, fn: Callable[[list[Value]], Value]) -> Compiled:
+        if fn.__name__ not in self.penalties:
+            self.penalties[fn.__name__] = compile_fn(lambda: fn(self.params), [],
+                                                     params=self.params)
+        return self.penalties[fn.__name__]
+
     def _penalty(self, fn: Callable[[list[Value]], Value], k: float) -> float:
         """The penalty's value; its gradient times k goes into the parameters' grads."""
         if not self.compile:
             p = fn(self.params)
             p.backward(k)
             return p.data
-        if fn.__name__ not in self.penalties:
-            self.penalties[fn.__name__] = compile_fn(lambda: fn(self.params), [],
-                                                     params=self.params)
-        return self.penalties[fn.__name__].accumulate([()], k)[0][0]
+        return self._compiled_penalty(fn).accumulate([()], k)[0][0]
 
     def _compiled(self, xs: list[Any], targets: list[Any],
                   seed: float) -> tuple[list[float], list[Any]]:
         terms: list[float] = [0.0] * len(xs)
         preds: list[Any] = [None] * len(xs)
+        keys = [self._key(t) for t in targets]
         end = len(xs)
         while end > 0:  # runs of samples sharing a label, from the last sample back
-            key = self._key(targets[end - 1])
+            key = keys[end - 1]
             start = end - 1
-            while start > 0 and self._key(targets[start - 1]) == key:
+            while start > 0 and keys[start - 1] == key:
                 start -= 1
-            rows = [self._row(xs[i], targets[i]) for i in reversed(range(start, end))]
+            if key is None:
+                rows = [(*map(float, xs[i]), float(targets[i]))
+                        for i in reversed(range(start, end))]
+            else:
+                rows = [tuple(map(float, xs[i])) for i in reversed(range(start, end))]
             term = self.terms.get(key)
             if term is None:
                 term = self.terms[key] = self._trace(rows[0], targets[end - 1])
@@ -284,8 +309,15 @@ class _PerSample(_Step):
             end = start
         return terms, preds
 
+    def _check_labels(self, targets: list[Any]) -> None:
+        """A target the trace takes as an input is checked as the loss checks it, in the
+        order the interpreter meets them (from the batch's last sample)."""
+        if self.target_input:
+            for t in dict.fromkeys(t for t in reversed(targets) if isinstance(t, numbers.Real)):
+                self.loss_fn([0.0], [t])
+
     def _key(self, target: Any) -> Any:
-        if self.target_input and isinstance(target, numbers.Real):
+        if self.target_input and (type(target) is float or isinstance(target, numbers.Real)):
             return None
         return tuple(target) if isinstance(target, list) else target
 
@@ -306,7 +338,8 @@ class _PerSample(_Step):
 
 
 def _numbers(x: Any) -> bool:
-    return all(isinstance(v, numbers.Real) and not isinstance(v, Value) for v in x)
+    return set(map(type, x)) <= {float, int} or all(
+        isinstance(v, numbers.Real) and not isinstance(v, Value) for v in x)
 
 
 def _loss(loss: str | LossFn) -> tuple[LossFn, Correct | None]:

@@ -249,9 +249,9 @@ def test_zero_epochs_changes_nothing():
     assert history.loss == [] and model.state_dict() == before
 
 
-def _fit(**overrides):
+def _fit(model=None, **overrides):
     X, y = nn.datasets.xor()
-    model = nn.MLP(2, [2, 1], seed=0)
+    model = nn.MLP(2, [2, 1], seed=0) if model is None else model
     kwargs = {"loss": "bce_logits", "optimizer": nn.SGD(model.parameters(), lr=0.1),
               "epochs": 1, "progress": False}
     kwargs.update(overrides)
@@ -274,9 +274,13 @@ def _fit(**overrides):
     ({"loss": "cross_entropy", "y": [0.0, 1.0, 2.0, 1.0]}, "index"),
     ({"schedule": lambda k: -1.0}, "lr = -1.0"),
 ])
-def test_fit_bad_input_raises_value_error(overrides, match):
+@pytest.mark.parametrize("compile", [False, True])
+def test_fit_bad_input_raises_value_error(overrides, match, compile):
+    model = nn.MLP(2, [2, 1], seed=0)
+    before = model.state_dict()
     with pytest.raises(ValueError, match=match):
-        _fit(**overrides)
+        _fit(model=model, compile=compile, **overrides)
+    assert model.state_dict() == before
 
 
 def test_fit_rejects_a_loss_that_is_not_a_name_or_callable():

@@ -533,7 +533,7 @@ _INLINE: dict[str, list[Form]] = {
 _NAMESPACE["mul"] = operator.mul
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _inline_form(name: str) -> Form | None:
     for form in _INLINE[name]:
         if _form_ok(name, form):
@@ -577,7 +577,7 @@ def _partial(node: Value, i: int, n: int, ref: Callable[[Value], str]) -> str:
     return template.format(*names) + " * "
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _template(op: Op, i: int, n: int) -> tuple[str, tuple[int, ...]]:
     """The partial's text as a format string, and which operand fills each field (-1: out)."""
     text = op.partial_text(i, n)

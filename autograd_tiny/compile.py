@@ -35,19 +35,15 @@ from typing import Any
 
 from . import engine, ops
 from .modes import MODE, is_anomaly_enabled
-from .ops import LEAF, OPS, Op
-from .value import Value, as_float
+from .ops import LEAF, OPS, Op, as_float, fill
+from .value import Value
 
 __all__ = ["Compiled", "TraceError", "compile"]
 
 
-def _sign(x: float) -> float:
-    return 1.0 if x > 0 else -1.0 if x < 0 else 0.0
-
-
-# The namespace the op table's formula texts are evaluated in.
-FORMULA_GLOBALS: dict[str, Any] = dict(getattr(ops, "FORMULA_GLOBALS", None) or {
-    "log": ops.log, "sin": ops.sin, "cos": ops.cos, "sigmoid": ops.sigmoid, "sign": _sign})
+# The functions the op table's formula texts call, as the engine evaluates them.
+FORMULA_GLOBALS: dict[str, Any] = {k: v for k, v in ops.FORMULA_GLOBALS.items()
+                                   if k != "__builtins__"}
 
 _INFIX = {"+": (operator.add, "{} + {}"), "*": (operator.mul, "{} * {}"),
           "/": (operator.truediv, "{} / {}"), "-": (operator.neg, "-{}")}
@@ -98,7 +94,7 @@ class _Traced(Value):
         if tracer is not None:
             if caller.f_globals.get("__name__") not in _ENGINE_MODULES:
                 tracer.refuse(f"reads .data of {_who(self)}", caller)
-            elif caller.f_code.co_name == "_pow":  # the engine refuses a negative base there
+            elif caller.f_code.co_name == "_power":  # the engine refuses a negative base there
                 tracer.compared(self, "<", 0.0, data < 0.0)
         return data
 
@@ -162,7 +158,7 @@ class _Tracer:
         _DATA.__set__(out, data)
         out.grad = 0.0
         out.label = ""
-        out._fn = op
+        out._op_entry = op
         out.children = children
         self.nodes.append(out)
         return out
@@ -311,7 +307,7 @@ class Compiled:
         for x in row:
             v = object.__new__(_Traced)
             _DATA.__set__(v, float(x))
-            v.grad, v.label, v._fn, v.children = 0.0, "", LEAF, ()
+            v.grad, v.label, v._op_entry, v.children = 0.0, "", LEAF, ()
             inputs.append(v)
         token = MODE.set(MODE.get()._replace(trace=tracer))
         for p in self.params:
@@ -497,7 +493,7 @@ def _literal(x: float) -> str:
 
 
 def _forward_line(v: Value, ref: Callable[[Value], str]) -> str:
-    op = v._fn
+    op = v._op_entry
     args = [ref(c) for c in v.children]
     infix = _INFIX.get(op.name)
     if infix is not None and op.forward is infix[0]:
@@ -511,13 +507,14 @@ def _forward_line(v: Value, ref: Callable[[Value], str]) -> str:
 def _dot_written_out(args: Sequence[str]) -> str:
     k = len(args) // 2
     terms = [f"{w} * {x}" for w, x in zip(args[:k], args[k:2 * k], strict=True)]
-    return " + ".join(["0.0", *terms, *args[2 * k:]])  # sum() starts at 0
+    # sum() starts from the bias, or from 0
+    return " + ".join([*args[2 * k:], *terms] if len(args) % 2 else ["0.0", *terms])
 
 
 def _dot_mapped(args: Sequence[str]) -> str:
     k = len(args) // 2
-    total = f"sum(map(mul, ({_unpack(list(args[:k]))}), ({_unpack(list(args[k:2 * k]))})))"
-    return f"{total} + {args[-1]}" if len(args) % 2 else total
+    start = f", {args[-1]}" if len(args) % 2 else ""
+    return f"sum(map(mul, ({_unpack(list(args[:k]))}), ({_unpack(list(args[k:2 * k]))})){start})"
 
 
 Form = Callable[[Sequence[str]], str]
@@ -567,42 +564,33 @@ def _form_ok(name: str, form: Form) -> bool:
 
 def _partial(node: Value, i: int, n: int, ref: Callable[[Value], str]) -> str:
     """The i-th partial of ``node`` as the table writes it, operands named, then `` * ``."""
-    template, operands = _template(node._fn, i, n)
+    template, used = _template(node._op_entry, i, n)
     if not template:
         return ""  # 1 * g is g exactly
-    names = []
-    for k in operands:
+    names: dict[str, str] = {}
+    for k in used:
         r = ref(node if k < 0 else node.children[k])
-        names.append(f"({r})" if r.startswith("-") and template != "{0}" else r)
-    return template.format(*names) + " * "
+        names[f"o{k}" if k >= 0 else "out"] = f"({r})" if r.startswith("-") and \
+            template not in ("{out}", f"{{o{k}}}") else r
+    return template.format_map(names) + " * "
 
 
 @functools.cache
 def _template(op: Op, i: int, n: int) -> tuple[str, tuple[int, ...]]:
-    """The partial's text as a format string, and which operand fills each field (-1: out)."""
+    """The partial's text as a format string (``{o0}`` for operand 0, ``{out}`` for the
+    result), and which operands it uses (-1: out)."""
     text = op.partial_text(i, n)
     if text.strip() in ("1", "1.0"):
         return "", ()
-    pattern = r"\b(out|" + "|".join(map(re.escape, op.args or ("w", "x"))) + r")\b(?:\[(\d+)\])?"
-    operands: list[int] = []
-
-    def operand(m: re.Match[str]) -> str:
-        word, index = m.group(1), m.group(2)
-        if word == "out":
-            k = -1
-        elif index is not None:
-            k = int(index) + (n // 2 if word == "x" else 0)
-        else:
-            k = op.args.index(word)
-        operands.append(k)
-        return f"v{len(operands) - 1}"
-
-    code = re.sub(pattern, operand, text)
+    values = {name: f"v_{k}" for k, name in enumerate(op.operands(n))}
+    code = fill(text, {**values, "out": "v_out"})
     for fname, renamed in _FORMULA.items():
         if renamed != fname:
             code = re.sub(rf"\b{fname}\(", f"{renamed}(", code)
     code = _factor(code)
-    return re.sub(r"\bv(\d+)\b", r"{\1}", code), tuple(operands)
+    used = sorted({-1 if m == "out" else int(m) for m in re.findall(r"\bv_(out|\d+)\b", code)})
+    template = re.sub(r"\bv_(\d+)\b", r"{o\1}", code).replace("v_out", "{out}")
+    return template, tuple(used)
 
 
 def _factor(code: str) -> str:

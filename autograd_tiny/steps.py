@@ -12,6 +12,11 @@ for a leaf the steps show this pass's contributions, not what earlier passes lef
 A node's grad is *final* once every node that uses it has been processed. In the pictures a
 grad is shown from the step that finalises it on (the root's from the first step, since its
 seed is final from the start); grads still being accumulated are left blank.
+
+Steps record what they show when they are made: every node's data and label (in ``data``,
+``names`` and a private copy of the graph that the pictures are drawn from), the grads, the
+upstream and local values. Changing ``.data``, ``.label`` or ``.grad`` afterwards (an SGD
+update, another ``backward()``) changes nothing an existing step shows or says.
 """
 
 from __future__ import annotations
@@ -22,12 +27,12 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from . import engine
+from .value import Value
 
 if TYPE_CHECKING:
     import graphviz
 
     from .player import StepPlayer
-    from .value import Value
 
 T = TypeVar("T")
 
@@ -86,6 +91,17 @@ def node_names(order: Sequence[Value]) -> dict[Value, str]:
     return {node: node.label or f"n{i}" for i, node in enumerate(order)}
 
 
+def _freeze(order: Sequence[Value]) -> dict[Value, Value]:
+    """A copy of the graph as it is now (data, labels, ops, children), for the pictures."""
+    copies: dict[Value, Value] = {}
+    for node in order:
+        copy = Value(node.data, node.label)
+        copy._op_entry = node._op_entry
+        copy.children = tuple(copies[c] for c in node.children)
+        copies[node] = copy
+    return copies
+
+
 def _expression(node: Value, args: Sequence[str]) -> str:
     """How ``node`` was computed from ``args`` (its operands, already written out)."""
     op = node.op
@@ -114,8 +130,8 @@ def _operand(node: Value, match: re.Match[str]) -> Value:
     if index is not None:
         k = len(children) // 2
         return children[int(index) + (k if name == "x" else 0)]
-    if name in node._fn.args:
-        return children[node._fn.args.index(name)]
+    if name in node._op_entry.args:
+        return children[node._op_entry.args.index(name)]
     raise ValueError(f"cannot tell which operand of op {node.op!r} the name {name!r} means")
 
 
@@ -151,13 +167,13 @@ class Step:
 
     def explain(self) -> str:
         """The step in words and numbers, one line per child, in the op's own formula."""
-        names = self._steps.names
+        names, data = self._steps.names, self._steps.data
         node = self.node
         lines = [self._header()]
         for i, (child, amount) in enumerate(self.contributions):
-            text = node._fn.partial_text(i, len(node.children))
+            text = node._op_entry.partial_text(i, len(node.children))
             symbols = _substitute(text, node, lambda v: f"{names[v]}.data")
-            numbers = _substitute(text, node, lambda v: _fmt(v.data))
+            numbers = _substitute(text, node, lambda v: _fmt(data[v]))
             local = _fmt(self.local[i])
             up = _paren(_fmt(self.upstream))
             chain = [f"{symbols} * {names[node]}.grad"]
@@ -181,11 +197,15 @@ class Step:
         """``draw_dot`` of the root at this step: this node highlighted, unreached grads blank.
 
         Keyword arguments go to ``draw_dot`` (``rankdir``, ``color_by``, ``max_nodes``, ...).
+        The picture is drawn from the graph as it was when the steps were made.
         """
         from .draw import draw_dot
 
-        kwargs.setdefault("names", self._steps.names)
-        return draw_dot(self._steps.root, highlight=self.node, grads=self.known_grads(),
+        frozen = self._steps._frozen
+        names = kwargs.pop("names", self._steps.names)
+        kwargs["names"] = {frozen[n]: name for n, name in names.items() if n in frozen}
+        grads = {frozen[n]: g for n, g in self.known_grads().items()}
+        return draw_dot(frozen[self._steps.root], highlight=frozen[self.node], grads=grads,
                         **kwargs)
 
 
@@ -198,6 +218,7 @@ class _Numbered(Sequence[T]):
         self.root = root
         self.order = engine.toposort(root)
         self.names = node_names(self.order)
+        self.data: Mapping[Value, float] = {node: node.data for node in self.order}
 
     @overload
     def __getitem__(self, i: int) -> T: ...
@@ -238,6 +259,7 @@ class BackpropSteps(_Numbered[Step]):
 
     def __init__(self, root: Value) -> None:
         super().__init__(root)
+        self._frozen = _freeze(self.order)
         grads: dict[Value, float] = {node: 0.0 for node in self.order}
         grads[root] += 1.0
         counts: dict[Value, int] = {}
@@ -311,12 +333,12 @@ class ForwardStep:
 
     def explain(self) -> str:
         """``c = a * b = 2.0 * (-3.0) = -6.0``; a leaf is ``a = 2.0``."""
-        names, node = self._steps.names, self.node
+        names, data, node = self._steps.names, self._steps.data, self.node
         if not node.children:
-            return f"{names[node]} = {_fmt(node.data)}"
+            return f"{names[node]} = {_fmt(data[node])}"
         symbols = _expression(node, [names[c] for c in node.children])
-        numbers = _expression(node, [_fmt(c.data) for c in node.children])
-        result = _fmt(node.data)
+        numbers = _expression(node, [_fmt(data[c]) for c in node.children])
+        result = _fmt(data[node])
         chain = [symbols] + ([numbers] if numbers != result else []) + [result]
         return f"{names[node]} = " + " = ".join(chain)
 

@@ -99,8 +99,9 @@ def chain_rule(order: list[Value], create_graph: bool = False) -> None:
                 else:
                     partials = rule(node.data, *[c.data for c in children])
             except (ArithmeticError, TypeError) as e:
-                raise type(e)(f"backward through {node.op}({describe(children)}): {e}") \
-                    from None
+                # Inside detect_anomaly an overflow is the anomaly it promises to report.
+                kind = FloatingPointError if anomaly and isinstance(e, OverflowError) else type(e)
+                raise kind(f"backward through {node.op}({describe(children)}): {e}") from None
             for child, local in zip(children, partials, strict=False):
                 child.grad += local * g
             if anomaly:
@@ -127,6 +128,9 @@ def backward(root: Value, grad: Any = 1.0, *, create_graph: bool = False) -> Non
         grad = as_float(grad, "backward grad")
         if create_graph:
             grad = cls(grad)
+    if is_anomaly_enabled() and not math.isfinite(float(grad)):
+        raise FloatingPointError(f"backward seed grad = {float(grad)} for the root "
+                                 f"{root.label or repr(root.data)}")
     collecting = gc.isenabled()
     gc.disable()
     try:

@@ -1,11 +1,11 @@
 """Step through a backward pass one chain-rule application at a time, with numbers.
 
-``backprop_steps(root)`` replays ``root.backward()`` on a private table of grads: the same
-order (``engine.toposort``), the same rules (``engine.local_partials``) and the same float
-operations (``grad[child] += local * grad[node]``), so after the last step every grad equals
-what ``root.backward()`` gives on a fresh graph, exactly. The user's ``.grad`` fields are never
-touched. As in ``backward()``, the root is seeded with 1.0 and every other grad starts at 0:
-for a leaf the steps show this pass's contributions, not what earlier passes left in ``.grad``.
+``backprop_steps(root)`` runs ``backward()`` itself on a copy of the graph and lays it out
+step by step: the engine's order, its rules (``engine.local_partials``) and its grads, so after
+the last step every grad is what ``root.backward()`` gives on a fresh graph, exactly. The
+user's ``.grad`` fields are never touched. As in ``backward()``, the root is seeded with 1.0
+and every other grad starts at 0: for a leaf the steps show this pass's contributions, not
+what earlier passes left in ``.grad``.
 
 ``forward_steps(root)`` lists the same nodes in the order they were computed.
 
@@ -22,11 +22,11 @@ update, another ``backward()``) changes nothing an existing step shows or says.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from . import engine
+from .ops import fill
 from .value import Value
 
 if TYPE_CHECKING:
@@ -35,14 +35,6 @@ if TYPE_CHECKING:
     from .player import StepPlayer
 
 T = TypeVar("T")
-
-JUPYTER_EXTRA = 'pip install "autograd-tiny[jupyter]"'
-
-# Operand names in the op table's partial texts: each op's `args` (x; a, b; x, slope), and
-# w[i], x[i] for dot; `out` is the node itself.
-_OPERAND = re.compile(r"\b(out|a|b|x|w|slope)\b(?:\[(\d+)\])?")
-_INFIX = {"+", "*", "/", "**"}
-
 
 def _fmt(x: float) -> str:
     """A number as the explanations print it: short reprs as they are, long ones to 6 digits."""
@@ -70,15 +62,12 @@ def _factor(text: str) -> str:
 
 
 def _substitute(text: str, node: Value, show: Callable[[Value], str]) -> str:
-    """A partial's text with each operand name replaced by ``show(operand)``."""
-
-    def replace(m: re.Match[str]) -> str:
-        shown = show(_operand(node, m))
-        before, after = m.string[: m.start()], m.string[m.end() :]
-        alone = (before[-1:] == "(" and after[:1] in "),") or not (before or after)
-        return shown if alone else _paren(shown)
-
-    return _factor(_OPERAND.sub(replace, text))
+    """A partial's text (from the op table) with each operand name, and ``out``, replaced by
+    ``show`` of the node it stands for."""
+    op, n = node._op_entry, len(node.children)
+    values = dict(zip(op.operands(n), map(show, node.children), strict=True))
+    values["out"] = show(node)
+    return _factor(fill(text, values))
 
 
 def _ordinal(n: int) -> str:
@@ -103,36 +92,10 @@ def _freeze(order: Sequence[Value]) -> dict[Value, Value]:
 
 
 def _expression(node: Value, args: Sequence[str]) -> str:
-    """How ``node`` was computed from ``args`` (its operands, already written out)."""
-    op = node.op
-    if op in _INFIX:
-        base = _paren(args[0]) if op == "**" else args[0]
-        return f"{base} {op} {_paren(args[1])}"
-    if op == "-":
-        return f"-{_paren(args[0])}"
-    if op == "sum":
-        return " + ".join(a if j == 0 else _paren(a) for j, a in enumerate(args))
-    if op == "dot":
-        k = len(args) // 2
-        ws = [w if j == 0 else _paren(w) for j, w in enumerate(args[:k])]
-        terms = [f"{w}*{_paren(x)}" for w, x in zip(ws, args[k : 2 * k], strict=True)]
-        bias = [b if k == 0 else _paren(b) for b in args[2 * k :]]
-        return " + ".join(terms + bias)
-    return f"{op}({', '.join(args)})"
-
-
-def _operand(node: Value, match: re.Match[str]) -> Value:
-    """The node a name in a partial's text stands for: ``out`` is the node itself."""
-    name, index = match.group(1), match.group(2)
-    children = node.children
-    if name == "out":
-        return node
-    if index is not None:
-        k = len(children) // 2
-        return children[int(index) + (k if name == "x" else 0)]
-    if name in node._op_entry.args:
-        return children[node._op_entry.args.index(name)]
-    raise ValueError(f"cannot tell which operand of op {node.op!r} the name {name!r} means")
+    """How ``node`` was computed from ``args`` (its operands, already written out), in the
+    op table's math text."""
+    op, n = node._op_entry, len(node.children)
+    return fill(op.math_text(n), dict(zip(op.operands(n), args, strict=True)))
 
 
 class Step:
@@ -260,8 +223,11 @@ class BackpropSteps(_Numbered[Step]):
     def __init__(self, root: Value) -> None:
         super().__init__(root)
         self._frozen = _freeze(self.order)
-        grads: dict[Value, float] = {node: 0.0 for node in self.order}
-        grads[root] += 1.0
+        # The real backward pass, run on the copy: the user's grads stay as they are, and every
+        # number below is the engine's own.
+        engine.backward(self._frozen[root])
+        grads = {node: self._frozen[node].grad for node in self.order}
+        running: dict[Value, float] = {node: 0.0 for node in self.order}
         counts: dict[Value, int] = {}
         last_parent: dict[Value, int] = {}
         raw: list[tuple[Value, float, tuple[float, ...], tuple[tuple[Value, float], ...],
@@ -269,18 +235,18 @@ class BackpropSteps(_Numbered[Step]):
         for node in reversed(self.order):
             if not node.children:
                 continue
-            g = grads[node]
-            local = _local(node, g)
+            g = grads[node]  # final when backward reaches it, so what it multiplied by
+            local = _local(self._frozen[node], g)
             contributions, totals = [], []
             for child, d in zip(node.children, local, strict=True):
                 # As in backward(), a node whose grad is 0 passes nothing on.
                 amount = d * g if g != 0.0 else 0.0
                 if g != 0.0:
-                    grads[child] += amount
+                    running[child] += amount
                 counts[child] = counts.get(child, 0) + 1
                 last_parent[child] = len(raw)
                 contributions.append((child, amount))
-                totals.append((counts[child], grads[child]))
+                totals.append((counts[child], running[child]))
             raw.append((node, g, local, tuple(contributions), tuple(totals)))
         self.grads: Mapping[Value, float] = grads
         self.shown_from: Mapping[Value, int] = {root: 0, **last_parent}
@@ -300,14 +266,9 @@ class BackpropSteps(_Numbered[Step]):
 
     def widget(self) -> StepPlayer:
         """A Jupyter player: previous / next buttons, a slider, play, picture and explanation."""
-        try:
-            import ipywidgets
-        except ImportError:
-            raise ImportError("the step-through player needs ipywidgets, an optional extra: "
-                              + JUPYTER_EXTRA) from None
         from .player import StepPlayer
 
-        return StepPlayer(self, ipywidgets)
+        return StepPlayer(self)
 
 
 def backprop_steps(root: Value) -> BackpropSteps:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import ast
 import builtins
 import functools
+import inspect
 import keyword
 import linecache
 import math
@@ -321,7 +322,8 @@ class Compiled:
         if tracer.refusal is not None:
             raise TraceError(tracer.refusal)
         root, carried = _outputs(result)
-        trace = _generate(root, carried, tracer, inputs, self.params, self.argnums)
+        trace = _generate(root, carried, tracer, inputs, self.params, self.argnums,
+                          _argument_names(self.f, len(inputs)))
         self.traces.append(trace)
 
 
@@ -351,8 +353,18 @@ def _identifier(label: str) -> str:
     return "_" + name if name[:1].isdigit() else name
 
 
+def _argument_names(f: Callable[..., Any], n: int) -> list[str]:
+    """The names of ``f``'s ``n`` positional parameters, or x0, x1, ... when it has no such."""
+    try:
+        parameters = list(inspect.signature(f).parameters.values())
+    except (TypeError, ValueError):
+        parameters = []
+    names = [p.name for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    return names if len(names) == n else [f"x{i}" for i in range(n)]
+
+
 def _generate(root: Value, carried: list[Value], tracer: _Tracer, inputs: list[Value],
-              params: list[Value], argnums: tuple[int, ...]) -> _Trace:
+              params: list[Value], argnums: tuple[int, ...], arg_names: list[str]) -> _Trace:
     """Python for the traced graph: forward in the order it ran, backward in backward()'s."""
     made = {id(v): i for i, v in enumerate(tracer.nodes)}
     kind: dict[int, str] = {id(v): "input" for v in inputs}
@@ -388,8 +400,8 @@ def _generate(root: Value, carried: list[Value], tracer: _Tracer, inputs: list[V
         names[id(v)] = candidate
         return candidate
 
-    for i, v in enumerate(inputs):
-        name(v, f"x{i}")
+    for v, arg in zip(inputs, arg_names, strict=True):
+        name(v, arg)
     for i, p in enumerate(params):
         name(p, f"p{i}")
     forward = [v for v in tracer.nodes if id(v) in needed]

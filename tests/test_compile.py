@@ -74,7 +74,8 @@ def test_source_is_the_chain_rule_written_out():
     assert "o = tanh(n)" in src
     assert "g_n += (1 - o**2) * g_o" in src
     assert "if g_o:" in src
-    assert "g_x0 += -3.0 * " in src  # d(x1 * w1)/dx1 = w1, the constant written in
+    assert "g_x1 += -3.0 * " in src  # d(x1 * w1)/dx1 = w1, the constant written in
+    assert "for x1, x2 in rows:" in src  # inputs named as f names its arguments
     forward = src.split("# forward")[1].split("# backward")[0].strip().splitlines()
     graph_ops = 0
     stack, seen = [neuron(Value(2.0), Value(0.0))], set()
@@ -185,7 +186,7 @@ def test_guard_sources_name_the_line_and_paths_are_counted():
         return x * 2.0 if x > 0 else x.exp()
 
     c = compile(f, [1.0], max_traces=1)
-    assert "if not (x0 > 0.0):  # guard, " in c.source and "test_compile.py" in c.source
+    assert "if not (x > 0.0):  # guard, " in c.source and "test_compile.py" in c.source
     assert [(g.op, g.outcome) for g in c.guards] == [(">", True)]
     assert c.value_and_grad(-1.0) == (math.exp(-1.0), (math.exp(-1.0),))
     assert len(c.traces) == 1 and c.interpreted == 1  # over max_traces: the interpreter ran

@@ -6,12 +6,10 @@ import math
 import re
 import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from autograd_tiny import Value
 from autograd_tiny.__main__ import neuron
@@ -19,43 +17,22 @@ from autograd_tiny.engine import toposort
 from autograd_tiny.ops import FORMULA_GLOBALS
 from autograd_tiny.player import JUPYTER_EXTRA
 from autograd_tiny.steps import backprop_steps, forward_steps
+from autograd_tiny.testing import Graph, graphs
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# Random graphs: a recipe of leaves and ops over earlier results, replayable to build
-# identical graphs. Leaves are positive and every op is defined for any finite input.
-BUILDERS: dict[str, tuple[int, Callable[..., Value]]] = {
-    "+": (2, lambda a, b: a + b),
-    "*": (2, lambda a, b: a * b),
-    "-": (2, lambda a, b: a - b),
-    "neg": (1, lambda a: -a),
-    "tanh": (1, lambda a: a.tanh()),
-    "sigmoid": (1, lambda a: a.sigmoid()),
-    "relu": (1, lambda a: a.relu()),
-    "square": (1, lambda a: a**2),
-    "log1p_sq": (1, lambda a: (a * a + 1.0).log()),
-    "div_sigmoid": (2, lambda a, b: a / (b.sigmoid() + 0.5)),  # sigmoid may underflow to 0
-    "sum": (3, lambda a, b, c: Value.sum([a, b, c])),
-    "dot": (5, lambda w0, w1, x0, x1, b: Value.dot([w0, w1], [x0, x1], b)),
-}
-
-recipes = st.tuples(
-    st.lists(st.floats(0.25, 2.0), min_size=1, max_size=4),
-    st.lists(st.tuples(st.sampled_from(sorted(BUILDERS)),
-                       st.lists(st.integers(0, 10**6), min_size=5, max_size=5)),
-             min_size=0, max_size=12),
-)
+def build(g: Graph) -> Value:
+    """A drawn graph built on fresh labelled leaves (each call builds an identical graph)."""
+    return g.f(*[Value(x, f"x{i}") for i, x in enumerate(g.inputs)])
 
 
-def build(recipe: tuple[list[float], list[tuple[str, list[int]]]]) -> Value:
-    """The graph a recipe describes; operands are picked (with reuse) from earlier results,
-    and the root is the last result plus every result before it, so all of them are used."""
-    leaves, ops = recipe
-    pool = [Value(x, f"x{i}") for i, x in enumerate(leaves)]
-    for name, picks in ops:
-        arity, fn = BUILDERS[name]
-        pool.append(fn(*[pool[p % len(pool)] for p in picks[:arity]]))
-    return pool[-1] if len(pool) == 1 else pool[-1] + Value.sum(pool[:-1])
+def small_graph() -> Value:
+    """A fixed graph of *, +, dot, tanh and sum with reused nodes."""
+    x0, x1, x2 = Value(0.5, "x0"), Value(1.5, "x1"), Value(0.75, "x2")
+    a = x0 * x1
+    b = a + x0
+    c = Value.dot([b, a], [x1, x0], x2)
+    return Value.sum([c.tanh(), b, a])
 
 
 def same(a: float, b: float) -> bool:
@@ -73,9 +50,9 @@ def shown_from(steps) -> dict[Value, int]:  # type: ignore[no-untyped-def]
 
 
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
-@given(recipes)
-def test_steps_replay_backward_exactly_and_leave_user_grads_alone(recipe) -> None:  # type: ignore[no-untyped-def]
-    root = build(recipe)
+@given(graphs(max_nodes=12))
+def test_steps_replay_backward_exactly_and_leave_user_grads_alone(g: Graph) -> None:
+    root = build(g)
     order = toposort(root)
     for i, node in enumerate(order):
         node.grad = 100.0 + i
@@ -90,7 +67,7 @@ def test_steps_replay_backward_exactly_and_leave_user_grads_alone(recipe) -> Non
 
     assert [node.grad for node in order] == before
 
-    fresh = build(recipe)
+    fresh = build(g)
     fresh.backward()
     fresh_order = toposort(fresh)
     assert len(fresh_order) == len(order)
@@ -222,9 +199,7 @@ def picture(step) -> dict[str, tuple[str | None, bool]]:  # type: ignore[no-unty
     return nodes
 
 
-@pytest.mark.parametrize("make", [neuron, lambda: build(
-    ([0.5, 1.5, 0.75], [("*", [0, 1]), ("+", [3, 0]), ("dot", [4, 3, 1, 0, 2]),
-                        ("tanh", [5]), ("sum", [6, 4, 3])]))])
+@pytest.mark.parametrize("make", [neuron, small_graph])
 def test_pictures_highlight_the_node_and_show_only_final_grads(make) -> None:  # type: ignore[no-untyped-def]
     root = make()
     steps = backprop_steps(root)

@@ -249,9 +249,11 @@ def _forward_line(v: Value, ref: Callable[[Value], str]) -> str:
     infix = _INFIX.get(op.name)
     if infix is not None and op.forward is infix[0]:
         return infix[1].format(*[f"({a})" if a.startswith("-") else a for a in args])
-    form = _inline_form(op.name) if op.name in _INLINE else None
-    if form is not None:
-        return form([f"({a})" if a.startswith("-") else a for a in args])
+    # A long chain of + nests as deep as it is long, past what Python's compiler recurses to.
+    forms = _inline_forms(op.name) if op.name in _INLINE else ()
+    for form in forms:
+        if len(args) <= _WRITTEN_OUT_MAX or form not in _WRITTEN_OUT:
+            return form([f"({a})" if a.startswith("-") else a for a in args])
     return f"{_FORWARD[op.name]}({', '.join(args)})"
 
 
@@ -270,23 +272,25 @@ def _dot_mapped(args: Sequence[str]) -> str:
 
 Form = Callable[[Sequence[str]], str]
 # The hottest ops written out instead of called, in the first form that is the op's forward
-# bit for bit on this Python (``_inline_form`` checks each once against ``Op.forward``: a
+# bit for bit on this Python (``_inline_forms`` checks each once against ``Op.forward``: a
 # compensated sum(), as in Python 3.12, rules out the written-out sum); else the call stays.
+def _sum_written_out(args: Sequence[str]) -> str:
+    return " + ".join(["0.0", *args])  # sum() starts at 0
+
+
 _INLINE: dict[str, list[Form]] = {
     "dot": [_dot_written_out, _dot_mapped],
-    "sum": [lambda args: " + ".join(["0.0", *args]),
-            lambda args: f"sum(({_unpack(list(args))}))"],
+    "sum": [_sum_written_out, lambda args: f"sum(({_unpack(list(args))}))"],
     "relu": [lambda args: f"({args[0]} if {args[0]} > 0.0 else 0.0)"],
 }
 _NAMESPACE["mul"] = operator.mul
+_WRITTEN_OUT = (_dot_written_out, _sum_written_out)
+_WRITTEN_OUT_MAX = 64  # operands
 
 
 @functools.cache
-def _inline_form(name: str) -> Form | None:
-    for form in _INLINE[name]:
-        if _form_ok(name, form):
-            return form
-    return None
+def _inline_forms(name: str) -> tuple[Form, ...]:
+    return tuple(form for form in _INLINE[name] if _form_ok(name, form))
 
 
 def _form_ok(name: str, form: Form) -> bool:

@@ -306,3 +306,15 @@ def test_pow_with_a_value_exponent_guards_the_sign_of_its_base():
     c = compile(f, [2.0, 2.0])
     assert_same(compiled_result(c, [-2.0, 2.0]), interpret(f, [-2.0, 2.0]))
     assert compiled_result(c, [-2.0, 2.0])[0] is ValueError
+
+
+@pytest.mark.parametrize("n", [3, 1000])
+def test_fused_nodes_of_any_width_compile_and_agree(n):
+    rng = random.Random(n)
+    xs = [rng.uniform(-1.0, 1.0) for _ in range(2 * n + 1)]
+
+    def f(*vs):
+        return Value.sum([Value.dot(vs[:n], vs[n:2 * n], vs[-1]).relu(), *vs[:n]])
+
+    c = compile(f, xs)
+    assert_same(compiled_result(c, xs), interpret(f, xs))

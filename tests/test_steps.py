@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import json
 import math
 import re
 import subprocess
@@ -15,7 +17,6 @@ from autograd_tiny import Value
 from autograd_tiny.__main__ import neuron
 from autograd_tiny.engine import toposort
 from autograd_tiny.ops import FORMULA_GLOBALS
-from autograd_tiny.player import JUPYTER_EXTRA
 from autograd_tiny.steps import backprop_steps, forward_steps
 from autograd_tiny.testing import Graph, graphs
 
@@ -26,13 +27,17 @@ def build(g: Graph) -> Value:
     return g.f(*[Value(x, f"x{i}") for i, x in enumerate(g.inputs)])
 
 
-def small_graph() -> Value:
-    """A fixed graph of *, +, dot, tanh and sum with reused nodes."""
+def small_graph(with_sum: bool = True) -> Value:
+    """A fixed graph of *, +, dot, tanh (and a sum) whose root adds every earlier value, so
+    nodes are reused."""
     x0, x1, x2 = Value(0.5, "x0"), Value(1.5, "x1"), Value(0.75, "x2")
     a = x0 * x1
     b = a + x0
     c = Value.dot([b, a], [x1, x0], x2)
-    return Value.sum([c.tanh(), b, a])
+    pool = [x0, x1, x2, a, b, c, c.tanh()]
+    if with_sum:
+        pool.append(Value.sum([pool[6], b, a]))
+    return pool[-1] + Value.sum(pool[:-1])
 
 
 def same(a: float, b: float) -> bool:
@@ -225,33 +230,90 @@ def test_pictures_highlight_the_node_and_show_only_final_grads(make) -> None:  #
 
 
 def test_widget_steps_programmatically() -> None:
-    pytest.importorskip("ipywidgets")
     steps = backprop_steps(neuron())
     player = steps.widget()
     assert player.index == 0
-    assert "<svg" in player.picture.value
-    assert "Step 1 of 5" in player.text.value and "o = tanh(n)" in player.text.value
+    assert player.text.startswith("Step 1 of 5\n\no = tanh(n)")
     player.next()
     player.next()
-    assert player.index == 2 and "Step 3 of 5" in player.text.value
+    assert player.index == 2 and player.text.startswith("Step 3 of 5\n")
     player.prev()
     assert player.index == 1
     player.step_to(-1)
-    assert player.index == 4 and player.next_button.disabled
+    assert player.index == 4
     player.next()
     assert player.index == 4
     player.step_to(0)
-    assert player.prev_button.disabled and "Step 1 of 5" in player.text.value
-    player.slider.value = 4  # the slider (and the play button linked to it) is 1-based
-    assert player.index == 3 and "x2w2 = x2 * w2" in player.text.value
-    assert "text/plain" in player._repr_mimebundle_()
+    player.prev()
+    assert player.index == 0
+    player.step_to(3)
+    assert "x2w2 = x2 * w2" in player.text
+    assert repr(player) == "<StepPlayer: step 4 of 5>"
 
 
-def test_widget_without_ipywidgets_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_player_html_is_self_contained_and_opens_at_its_step() -> None:
+    steps = backprop_steps(neuron())
+    player = steps.widget()
+    player.step_to(3)
+    fragment = player._repr_html_()
+    # Without scripts: that step's picture and text, and how to step through.
+    assert 'src="data:image/svg+xml;base64,' in fragment
+    assert "Step 4 of 5\n\nx2w2 = x2 * w2" in html.unescape(fragment)
+    assert "To step through" in fragment
+    # No network: nothing is loaded from anywhere.
+    for page in (fragment, steps.to_html(), player.to_html()):
+        assert not re.search(r"""(src|href)=["']?(https?:)?//""", page)
+        assert "<script src" not in page
+    # Every step's text is embedded for the script.
+    data = json.loads(re.search(r'class="atp-data">(.*?)</script>', fragment, re.S)
+                      .group(1).replace("<\\/", "</"))
+    assert data["texts"] == [f"Step {i + 1} of 5\n\n{s.explain()}" for i, s in enumerate(steps)]
+    assert data["start"] == 3
+    assert steps._repr_html_().count('class="autograd-tiny-player"') == 1
+    assert steps.to_html().startswith("<!DOCTYPE html>")
+
+
+def test_every_step_picture_has_the_same_layout() -> None:
+    from autograd_tiny.player import _patches, apply_patch, step_pictures
+
+    for root in (neuron(), small_graph(with_sum=False)):
+        steps = backprop_steps(root)
+        svgs = step_pictures(steps)
+        assert len({re.search(r'<svg width="[^"]+" height="[^"]+"', s).group(0)  # type: ignore[union-attr]
+                    for s in svgs}) == 1
+        # Nodes stay where they are: each node's outline is the same at every step.
+        outline = re.compile(r'<title>(v\d+(?:_op)?)</title>\n<(?:polygon|ellipse) [^>]*?'
+                             r'((?:points|cx)="[^"]*"(?: cy="[^"]*")?)')
+        boxes = [outline.findall(svg) for svg in svgs]
+        assert len(boxes[0]) == 2 * len(steps) + sum(1 for n in steps.order if not n.children)
+        assert all(b == boxes[0] for b in boxes)
+        # The embedded patches rebuild every picture exactly, and are small.
+        svg = svgs[0]
+        for want, patch in zip(svgs[1:], _patches(svgs), strict=True):
+            svg = apply_patch(svg, patch)
+            assert svg == want
+            assert len(json.dumps(patch)) < len(want) / 2
+
+
+def test_save_html_writes_the_page_and_the_command_line_does_too(tmp_path: Path) -> None:
+    steps = backprop_steps(neuron())
+    path = steps.save_html(tmp_path / "steps.html")
+    assert path == tmp_path / "steps.html"
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith("<!DOCTYPE html>") and "Step 1 of 5" in text
+    assert [p.name for p in tmp_path.iterdir()] == ["steps.html"]
+    out = subprocess.run([sys.executable, "-m", "autograd_tiny", "steps", "--html",
+                          str(tmp_path / "cli.html")], capture_output=True, text=True, cwd=ROOT,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    page = (tmp_path / "cli.html").read_text(encoding="utf-8")
+    assert "Step 1 of 5" in page and "o = tanh(n)" in html.unescape(page)
+    assert str(tmp_path / "cli.html") in out.stdout
+
+
+def test_widget_needs_no_ipywidgets(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "ipywidgets", None)
-    with pytest.raises(ImportError, match=re.escape(JUPYTER_EXTRA)):
-        backprop_steps(neuron()).widget()
-    assert JUPYTER_EXTRA == 'pip install "autograd-tiny[jupyter]"'
+    assert "Step 1 of 5" in backprop_steps(neuron()).widget()._repr_html_()
 
 
 def test_import_stays_light() -> None:
@@ -479,3 +541,15 @@ def test_a_wrong_formula_text_fails_the_check(name: str, wrong: str) -> None:
         assert gradcheck(lambda *vs: apply(op, vs), xs)
         with pytest.raises(GradcheckError):
             gradcheck(lambda *vs: apply(bad, vs), xs)
+
+
+def test_save_html_into_a_missing_directory_names_it_and_writes_nothing(tmp_path: Path) -> None:
+    steps = backprop_steps(neuron())
+    with pytest.raises(FileNotFoundError, match=re.escape(str(tmp_path / "missing"))):
+        steps.save_html(tmp_path / "missing" / "steps.html")
+    assert list(tmp_path.iterdir()) == []
+    out = subprocess.run([sys.executable, "-m", "autograd_tiny", "steps", "--html",
+                          str(tmp_path / "missing" / "x.html")], capture_output=True, text=True,
+                         cwd=ROOT, timeout=120)
+    assert out.returncode == 2 and "does not exist" in out.stderr
+    assert "Traceback" not in out.stderr

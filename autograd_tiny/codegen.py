@@ -94,8 +94,11 @@ def same(a: float, b: float) -> bool:
     return a == b or (a != a and b != b)
 
 
+_NOT_WORD = re.compile(r"\W")
+
+
 def _identifier(label: str) -> str:
-    name = re.sub(r"\W", "_", label)
+    name = _NOT_WORD.sub("_", label)
     return "_" + name if name[:1].isdigit() else name
 
 

@@ -140,8 +140,9 @@ def micrograd_graph_size(root: Any) -> int:
 
 
 class CompiledDemo(_GraphDemo):
-    """The step as ``nn.fit(..., compile=True)`` takes it: each sample's hinge term and the
-    penalty traced once (per label), then run as generated Python; the same SGD update."""
+    """The step as ``nn.fit(..., compile=True)`` takes it: each sample's hinge term traced
+    once and run as generated Python, the penalty (one node) interpreted; the same SGD
+    update."""
 
     name = "autograd-tiny compiled"
     model_kind = "nn.MLP"

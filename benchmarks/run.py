@@ -297,8 +297,8 @@ def markdown(results: dict[str, Any]) -> str:
                          f"| {nodes} | {rel} |")
         cd = d["compiled"]
         amortise = cd["steps_to_amortise"]
-        lines += ["", "Compiled (`fit(..., compile=True)`: one sample's hinge term and the "
-                  f"penalty traced once, {cd['generated_lines']:,} generated lines): "
+        lines += ["", "Compiled (`fit(..., compile=True)`: one sample's hinge term traced "
+                  f"once, {cd['generated_lines']:,} generated lines): "
                   f"{cd['ratio_to_floor']:.2f}x the floor, {cd['speedup_vs_interpreter']:.1f}x "
                   f"faster than the interpreter, losses and weights bitwise equal to it: "
                   f"{'yes' if cd['bitwise_equal_to_interpreter'] else 'NO'}. Trace + compile: "

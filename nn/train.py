@@ -23,8 +23,10 @@ the loss (micrograd's demo: ``loss="hinge", l2=1e-4``).
 A named loss is a mean over the batch, so ``fit`` builds and backpropagates one sample's term
 at a time, seeded with 1/len(batch), after the penalty and from the batch's last sample to its
 first: the same float operations, in the same order, as ``backward()`` on the whole batch's
-graph, in a graph the size of one sample. ``compile=True`` traces that term once per label
-(``autograd_tiny.compile``) and runs it as generated Python: the history and the weights are
+graph, in a graph the size of one sample. ``compile=True`` traces that term once (once per
+label for ``bce`` and ``cross_entropy``, whose label shapes the graph) with
+``autograd_tiny.compile`` and runs it as generated Python; the penalty, one node, stays
+interpreted. The history and the weights are
 bit for bit those of ``compile=False``, several times faster. It is off by default because a
 trace fixes everything but the inputs and the parameters: a model that draws random numbers or
 keeps state between calls must run interpreted. A model that reads ``.data`` while computing
@@ -232,7 +234,6 @@ class _PerSample(_Step):
         self.target_input = loss in ("mse", "hinge", "bce_logits")
         self.compile = compile
         self.terms: dict[Any, Compiled] = {}
-        self.penalties: dict[str, Compiled] = {}
 
     def __call__(self, xs: list[Any], targets: list[Any]) -> tuple[float, list[Any]]:
         seed = 1.0 / len(xs)
@@ -256,32 +257,23 @@ class _PerSample(_Step):
         return value, preds
 
     def prepare(self, xs: Sequence[Any], targets: Sequence[Any]) -> None:
-        """Trace and compile now, for every label in ``targets`` and each penalty in use."""
+        """Trace and compile now, for every label in ``targets``."""
         for x, t in zip(xs, targets, strict=True):
             key = self._key(t)
             if key not in self.terms:
                 self.terms[key] = self._trace(self._row(x, t), t)
-        for k, fn in ((self.l2, l2_penalty), (self.l1, l1_penalty)):
-            if k:
-                self._compiled_penalty(fn)
 
     def compiled(self) -> list[Compiled]:
-        """The compiled terms and penalties so far."""
-        return [*self.terms.values(), *self.penalties.values()]
-
-    def _compiled_penalty(self, fn: Callable[[list[Value]], Value]) -> Compiled:
-        if fn.__name__ not in self.penalties:
-            self.penalties[fn.__name__] = compile_fn(lambda: fn(self.params), [],
-                                                     params=self.params)
-        return self.penalties[fn.__name__]
+        """The compiled loss terms so far, one per label (one in all for an input target)."""
+        return list(self.terms.values())
 
     def _penalty(self, fn: Callable[[list[Value]], Value], k: float) -> float:
-        """The penalty's value; its gradient times k goes into the parameters' grads."""
-        if not self.compile:
-            p = fn(self.params)
-            p.backward(k)
-            return p.data
-        return self._compiled_penalty(fn).accumulate([()], k)[0][0]
+        """The penalty's value; its gradient times k goes into the parameters' grads. It is
+        one node (a dot, or a sum of |p|), so it is interpreted even when compiling: its
+        generated code would be two lines per parameter to compile for little gain."""
+        p = fn(self.params)
+        p.backward(k)
+        return p.data
 
     def _compiled(self, xs: list[Any], targets: list[Any],
                   seed: float) -> tuple[list[float], list[Any]]:

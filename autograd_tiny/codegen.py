@@ -178,12 +178,14 @@ def generate(root: Value, carried: list[Value], nodes: list[Value], checks: list
         if node is not None:
             body.append(f"{names[id(node)]} = {_forward_line(node, ref)}")
 
-    # Backward over the interpreter's order, only where a wanted gradient lies below.
+    # Backward over the interpreter's order, where a wanted gradient lies below, and where a
+    # partial can raise (sqrt at 0): backward() evaluates every partial of a node it reaches.
     order = engine.toposort(root)
     wanted = {id(inputs[i]) for i in argnums} | {id(p) for p in params}
     grads: set[int] = set()
     for v in order:
-        if id(v) in wanted or any(id(c) in grads for c in v.children):
+        if id(v) in wanted or any(id(c) in grads for c in v.children) or (
+                v.children and any(_risky(v._op_entry, len(v.children)))):
             grads.add(id(v))
     body.append("# backward")
     inner = [v for v in order if v.children and id(v) in grads and v is not root]
@@ -201,9 +203,12 @@ def generate(root: Value, carried: list[Value], nodes: list[Value], checks: list
         gv = f"g_{names[id(v)]}"
         body.append(f"if {gv}:")
         n = len(v.children)
+        risky = _risky(v._op_entry, n)
         for j, c in enumerate(v.children):
             if id(c) in grads:
                 body.append(f"    g_{names[id(c)]} += {_partial(v, j, n, ref)}{gv}")
+            elif risky[j]:
+                body.append(f"    {_partial(v, j, n, ref)[:-3]}  # raises where backward() would")
     outs = [ref(root), *[ref(c) for c in carried]] + [f"g_{names[id(inputs[i])]}" for i in argnums]
     body.append(f"results.append(({', '.join(outs)},))")
     lines += ["        " + line for line in body]
@@ -331,6 +336,13 @@ def _partial(node: Value, i: int, n: int, ref: Callable[[Value], str]) -> str:
         names[f"o{k}" if k >= 0 else "out"] = f"({r})" if r.startswith("-") and \
             template not in ("{out}", f"{{o{k}}}") else r
     return template.format_map(names) + " * "
+
+
+@functools.cache
+def _risky(op: Op, n: int) -> tuple[bool, ...]:
+    """Per operand: can evaluating this partial raise (a division, a power, a log)?"""
+    return tuple(any(t in op.partial_text(i, n) for t in ("/", "**", "log("))
+                 for i in range(n))
 
 
 @functools.cache

@@ -182,6 +182,10 @@ class Compiled:
         """Per row of inputs, ``f(*row).backward(seed)``, params' grads accumulating across
         rows; returns per row ``(value, *carried, *input_grads)`` as floats."""
         table = [tuple(r) for r in rows]
+        for i, row in enumerate(table):
+            if len(row) != self.n:
+                raise TypeError(f"the compiled function takes {self.n} inputs, got {len(row)} "
+                                f"in row {i}")
         seed = as_float(seed, "seed")
         results: list[tuple[float, ...]] = []
         grads = list(map(_GRAD, self.params))

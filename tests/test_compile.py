@@ -97,6 +97,8 @@ def test_call_returns_the_value_and_carried_outputs():
     assert c.value_and_grad(4.0, 5.0) == ((20.0, 9.0), (4.0,))
     with pytest.raises(TypeError, match="takes 2 inputs, got 1"):
         c(1.0)
+    with pytest.raises(TypeError, match="takes 2 inputs, got 3 in row 1"):
+        c.accumulate([(1.0, 2.0), (1.0, 2.0, 3.0)])
     with pytest.raises(ValueError, match="argnums"):
         compile(lambda a: a, [1.0], argnums=3)
     with pytest.raises(TypeError, match="must return a Value"):
@@ -318,3 +320,12 @@ def test_fused_nodes_of_any_width_compile_and_agree(n):
 
     c = compile(f, xs)
     assert_same(compiled_result(c, xs), interpret(f, xs))
+
+
+def test_a_partial_that_raises_in_a_branch_not_differentiated_still_raises():
+    f = lambda x, y: x.sqrt() * y  # noqa: E731
+    c = compile(f, [4.0, 3.0], argnums=1)  # d/dy only, yet backward() evaluates sqrt's partial
+    assert "0.5 / " in c.source
+    assert_same(compiled_result(c, [4.0, 3.0]), interpret(f, [4.0, 3.0], argnums=[1]))
+    assert compiled_result(c, [0.0, 3.0]) == interpret(f, [0.0, 3.0], argnums=[1])
+    assert compiled_result(c, [0.0, 3.0])[0] is ZeroDivisionError

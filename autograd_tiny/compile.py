@@ -129,6 +129,10 @@ class Compiled:
     first item is differentiated, the rest are carried along); ``c.value_and_grad(*xs)`` adds
     the gradients with respect to the inputs in ``argnums``; ``c.accumulate(rows, seed)`` runs
     many inputs in one loop. ``c.source`` is the generated Python of the first trace.
+
+    While ``f`` is traced (at the first call, and again when a guard fails), ``params`` are
+    briefly Values of a tracing subclass, so that a read of their data is caught: do not use
+    them from another thread meanwhile.
     """
 
     def __init__(self, f: Callable[..., Any], example_inputs: Sequence[float], *,

@@ -130,7 +130,7 @@ class Compiled:
     the gradients with respect to the inputs in ``argnums``; ``c.accumulate(rows, seed)`` runs
     many inputs in one loop. ``c.source`` is the generated Python of the first trace.
 
-    While ``f`` is traced (at the first call, and again when a guard fails), ``params`` are
+    While ``f`` is traced (by ``compile``, and again when a guard fails), ``params`` are
     briefly Values of a tracing subclass, so that a read of their data is caught: do not use
     them from another thread meanwhile.
     """

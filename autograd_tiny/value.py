@@ -34,6 +34,8 @@ def record(op: Op, children: tuple[Value, ...], data: float) -> Value:
     if mode is not NORMAL:
         if mode.anomaly and not math.isfinite(data):
             raise FloatingPointError(f"{op.name}({describe(children)}) gave {data}")
+        if mode.trace is not None:
+            return mode.trace(op, children, data)  # type: ignore[no-any-return]
         if not mode.grad:
             return Value(data)
     out = _new(Value)
@@ -184,16 +186,16 @@ class Value:
 
     # Comparisons look at data. `==` is not overridden: Values hash by identity.
     def __lt__(self, other: Value | float) -> bool:
-        return self.data < _compared(other)
+        return _guarded(self, "<", other, self.data < _compared(other))
 
     def __le__(self, other: Value | float) -> bool:
-        return self.data <= _compared(other)
+        return _guarded(self, "<=", other, self.data <= _compared(other))
 
     def __gt__(self, other: Value | float) -> bool:
-        return self.data > _compared(other)
+        return _guarded(self, ">", other, self.data > _compared(other))
 
     def __ge__(self, other: Value | float) -> bool:
-        return self.data >= _compared(other)
+        return _guarded(self, ">=", other, self.data >= _compared(other))
 
     # Functions: each is one entry of the op table, documented there.
     exp = _method("exp")
@@ -258,6 +260,14 @@ def _compared(x: object) -> float:
     if isinstance(x, Value):
         return x.data
     return as_float(x, "comparison operand")
+
+
+def _guarded(a: Value, op: str, b: object, result: bool) -> bool:
+    # While compile() traces, a comparison becomes a guard the compiled code checks.
+    trace = MODE.get().trace
+    if trace is not None:
+        trace.compared(a, op, b, result)
+    return result
 
 
 def _operands(given: tuple[object, ...], where: str) -> tuple[tuple[Value, ...], list[float]]:

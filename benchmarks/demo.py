@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 from itertools import pairwise
+from time import perf_counter
 from typing import Any
 
 import nn
@@ -136,3 +137,32 @@ def micrograd_graph_size(root: Any) -> int:
                 seen.add(id(child))
                 stack.append(child)
     return len(seen)
+
+
+class CompiledDemo(_GraphDemo):
+    """The step as ``nn.fit(..., compile=True)`` takes it: each sample's hinge term traced
+    once and run as generated Python, the penalty (one node) interpreted; the same SGD
+    update."""
+
+    name = "autograd-tiny compiled"
+    model_kind = "nn.MLP"
+
+    def __init__(self, X: list[list[float]], y: list[float], weights: list[float]) -> None:
+        from nn.train import _PerSample
+
+        self.model = nn.MLP(NIN, list(NOUTS), seed=0)
+        self.params = self.model.parameters()
+        self._load(weights)
+        self.X, self.y = X, y
+        t = perf_counter()
+        self.batch = _PerSample(self.model, "hinge", self.params, ALPHA, 0.0, compile=True)
+        self.batch.prepare(X, y)
+        self.compile_seconds = perf_counter() - t
+        self.lines = sum(len(c.source.splitlines()) for c in self.batch.compiled())
+
+    def step(self, lr: float = LR) -> float:
+        self.model.zero_grad()
+        loss, _ = self.batch(self.X, self.y)
+        for p in self.params:
+            p.data -= lr * p.grad
+        return loss

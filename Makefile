@@ -15,7 +15,7 @@ $(DEMO_STAMP): pyproject.toml | $(VENV)/bin/python
 	touch $@
 
 $(STAMP): pyproject.toml | $(VENV)/bin/python
-	$(PY) -m pip install --quiet -e ".[dev,demo,jupyter,bench]"
+	$(PY) -m pip install --quiet -e ".[dev,demo,jupyter,bench,torch]"
 	touch $@ $(DEMO_STAMP)
 
 demo: $(DEMO_STAMP)

@@ -6,10 +6,20 @@ one activation node. With ``fused=False`` it builds micrograd's expanded graph i
 
 Weights start uniform in (-1, 1) and biases at 0, as in micrograd, drawn from the module's own
 ``random.Random`` (never the global random state).
+
+``init=`` picks the weights' distribution, always uniform U(-a, a) with biases 0; fan_in = nin and
+fan_out = nout of the layer (1 for a lone ``Neuron``):
+
+- ``"uniform"`` (the default, micrograd's): a = 1, whatever the layer's size.
+- ``"xavier"``: Xavier/Glorot uniform, a = sqrt(6 / (fan_in + fan_out)), so Var(w) =
+  2 / (fan_in + fan_out) (PyTorch's ``xavier_uniform_`` with gain 1); made for tanh and sigmoid.
+- ``"he"``: He/Kaiming uniform for ReLU in fan-in mode, a = sqrt(6 / fan_in), so Var(w) =
+  2 / fan_in (PyTorch's ``kaiming_uniform_(mode="fan_in", nonlinearity="relu")``, gain sqrt(2)).
 """
 
 from __future__ import annotations
 
+import math
 import operator
 import random
 from collections.abc import Callable, Sequence
@@ -34,6 +44,20 @@ def _activation(name: object, what: str = "activation") -> Callable[[Value], Val
     if not isinstance(name, str) or name not in ACTIVATIONS:
         raise ValueError(f"unknown {what} {name!r}; choose one of {', '.join(ACTIVATIONS)}")
     return ACTIVATIONS[name]
+
+
+INITS = ("uniform", "xavier", "he")
+
+
+def _init_bound(init: object, fan_in: int, fan_out: int) -> float:
+    """a of U(-a, a): 1 (uniform), sqrt(6 / (fan_in + fan_out)) (xavier), sqrt(6 / fan_in) (he)."""
+    if init == "uniform":
+        return 1.0
+    if init == "xavier":
+        return math.sqrt(6.0 / (fan_in + fan_out))
+    if init == "he":
+        return math.sqrt(6.0 / fan_in)
+    raise ValueError(f"unknown init {init!r}; choose one of {', '.join(INITS)}")
 
 
 def _size(n: object, what: str) -> int:
@@ -63,16 +87,21 @@ def _leaf(v: object) -> Value:
 
 
 class Neuron(Module):
-    """act(w . x + b): one ``Value.dot`` node and one activation node."""
+    """act(w . x + b): one ``Value.dot`` node and one activation node.
+
+    ``fan_out`` is the width of the layer the neuron belongs to; only ``init="xavier"`` uses it.
+    """
 
     def __init__(self, nin: int, activation: str = "relu", *, rng: random.Random | None = None,
-                 fused: bool = True) -> None:
+                 fused: bool = True, init: str = "uniform", fan_out: int = 1) -> None:
         nin = _size(nin, "nin")
         self._act = _activation(activation)
+        bound = _init_bound(init, nin, _size(fan_out, "fan_out"))
         self.activation = activation
         self.fused = bool(fused)
+        self.init, self.fan_out = init, fan_out
         rng = random.Random() if rng is None else rng
-        self.w = [Value(rng.uniform(-1, 1)) for _ in range(nin)]
+        self.w = [Value(rng.uniform(-bound, bound)) for _ in range(nin)]
         self.b = Value(0.0)
         self.label_parameters()
 
@@ -99,24 +128,31 @@ class Neuron(Module):
         return [*self.w, self.b]
 
     def config(self) -> dict[str, Any]:
-        return {"nin": self.nin, "activation": self.activation, "fused": self.fused}
+        fan_out = {} if self.fan_out == 1 else {"fan_out": self.fan_out}
+        return {"nin": self.nin, "activation": self.activation, "fused": self.fused,
+                **_init_config(self.init), **fan_out}
 
     def __repr__(self) -> str:
-        return f"Neuron(nin={self.nin}, activation={self.activation!r}{_fused(self.fused)})"
+        return (f"Neuron(nin={self.nin}, activation={self.activation!r}{_fused(self.fused)}"
+                f"{_init_repr(self.init)})")
 
 
 class Layer(Module):
     """``nout`` neurons reading the same input; one Value when nout == 1, else a list."""
 
     def __init__(self, nin: int, nout: int, activation: str = "relu", *,
-                 rng: random.Random | None = None, fused: bool = True) -> None:
+                 rng: random.Random | None = None, fused: bool = True,
+                 init: str = "uniform") -> None:
         nin, nout = _size(nin, "nin"), _size(nout, "nout")
         _activation(activation)
+        _init_bound(init, nin, nout)
         rng = random.Random() if rng is None else rng
         self.nin = nin
         self.activation = activation
         self.fused = bool(fused)
-        self.neurons = [Neuron(nin, activation, rng=rng, fused=fused) for _ in range(nout)]
+        self.init = init
+        self.neurons = [Neuron(nin, activation, rng=rng, fused=fused, init=init, fan_out=nout)
+                        for _ in range(nout)]
         self.label_parameters()
 
     @property
@@ -140,11 +176,11 @@ class Layer(Module):
 
     def config(self) -> dict[str, Any]:
         return {"nin": self.nin, "nout": self.nout, "activation": self.activation,
-                "fused": self.fused}
+                "fused": self.fused, **_init_config(self.init)}
 
     def __repr__(self) -> str:
         return (f"Layer(nin={self.nin}, nout={self.nout}, activation={self.activation!r}"
-                f"{_fused(self.fused)})")
+                f"{_fused(self.fused)}{_init_repr(self.init)})")
 
 
 class MLP(Module):
@@ -153,7 +189,7 @@ class MLP(Module):
 
     def __init__(self, nin: int, nouts: Sequence[int], activation: str = "relu",
                  output_activation: str = "linear", *, seed: int | None = None,
-                 fused: bool = True) -> None:
+                 fused: bool = True, init: str = "uniform") -> None:
         nin = _size(nin, "nin")
         if isinstance(nouts, (str, bytes)) or not isinstance(nouts, Sequence):
             raise TypeError(f"nouts must be a list of layer sizes, got {type(nouts).__name__}")
@@ -162,14 +198,16 @@ class MLP(Module):
         sizes = [nin] + [_size(n, f"nouts[{i}]") for i, n in enumerate(nouts)]
         _activation(activation)
         _activation(output_activation, "output_activation")
+        _init_bound(init, 1, 1)
         rng = random.Random(seed)
         last = len(nouts) - 1
         self.activation = activation
         self.output_activation = output_activation
         self.fused = bool(fused)
+        self.init = init
         self.layers = [
             Layer(sizes[i], sizes[i + 1], output_activation if i == last else activation,
-                  rng=rng, fused=fused)
+                  rng=rng, fused=fused, init=init)
             for i in range(len(nouts))
         ]
         self.label_parameters()
@@ -197,13 +235,24 @@ class MLP(Module):
 
     def config(self) -> dict[str, Any]:
         return {"nin": self.nin, "nouts": self.nouts, "activation": self.activation,
-                "output_activation": self.output_activation, "fused": self.fused}
+                "output_activation": self.output_activation, "fused": self.fused,
+                **_init_config(self.init)}
 
     def __repr__(self) -> str:
         lines = [f"  (layers.{i}): {layer!r}" for i, layer in enumerate(self.layers)]
-        return (f"MLP(nin={self.nin}, nouts={self.nouts}{_fused(self.fused)},"
+        return (f"MLP(nin={self.nin}, nouts={self.nouts}{_fused(self.fused)}"
+                f"{_init_repr(self.init)},"
                 f" parameters={len(self.parameters())}\n" + "\n".join(lines) + "\n)")
 
 
 def _fused(fused: bool) -> str:
     return "" if fused else ", fused=False"
+
+
+def _init_config(init: str) -> dict[str, str]:
+    # The default is left out, so a default model's saved file reads as it always has.
+    return {} if init == "uniform" else {"init": init}
+
+
+def _init_repr(init: str) -> str:
+    return "" if init == "uniform" else f", init={init!r}"

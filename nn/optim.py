@@ -127,6 +127,106 @@ class Adam(Optimizer):
                 f"weight_decay={self.weight_decay!r})")
 
 
+class AdaGrad(Optimizer):
+    """PyTorch's Adagrad: g = grad + wd p; s += g**2 (s starts at initial_accumulator_value);
+    p -= lr / (1 + (t - 1) lr_decay) * g / (sqrt(s) + eps)."""
+
+    def __init__(self, params: Iterable[Value], lr: float = 1e-2, lr_decay: float = 0.0,
+                 weight_decay: float = 0.0, initial_accumulator_value: float = 0.0,
+                 eps: float = 1e-10) -> None:
+        super().__init__(params, lr)
+        self.lr_decay = _rate(lr_decay, "lr_decay")
+        self.weight_decay = _rate(weight_decay, "weight_decay")
+        self.initial_accumulator_value = _rate(initial_accumulator_value,
+                                               "initial_accumulator_value")
+        self.eps = _rate(eps, "eps")
+        self.sums = [self.initial_accumulator_value] * len(self.params)
+
+    def step(self) -> None:
+        """One update of every parameter from its grad."""
+        self.steps += 1
+        clr = self._lr / (1.0 + (self.steps - 1) * self.lr_decay)
+        wd, eps, sums = self.weight_decay, self.eps, self.sums
+        for i, p in enumerate(self.params):
+            g = float(p.grad) + wd * p.data if wd else float(p.grad)
+            sums[i] += g * g
+            p.data -= clr * (g / (math.sqrt(sums[i]) + eps))
+
+    def __repr__(self) -> str:
+        return (f"AdaGrad(lr={self._lr!r}, lr_decay={self.lr_decay!r}, "
+                f"weight_decay={self.weight_decay!r}, "
+                f"initial_accumulator_value={self.initial_accumulator_value!r}, eps={self.eps!r})")
+
+
+class RMSProp(Optimizer):
+    """PyTorch's RMSprop: g = grad + wd p; s = alpha s + (1-alpha) g**2; d = sqrt(s) + eps
+    (centered: m = alpha m + (1-alpha) g, d = sqrt(s - m**2) + eps); b = mu b + g / d,
+    p -= lr b (mu > 0) or p -= lr g / d."""
+
+    def __init__(self, params: Iterable[Value], lr: float = 1e-2, alpha: float = 0.99,
+                 eps: float = 1e-8, weight_decay: float = 0.0, momentum: float = 0.0,
+                 centered: bool = False) -> None:
+        super().__init__(params, lr)
+        alpha = float(alpha)
+        if not 0.0 <= alpha <= 1.0:
+            raise ValueError(f"alpha must be in [0, 1], got alpha = {alpha!r}")
+        self.alpha = alpha
+        self.eps = _rate(eps, "eps")
+        self.weight_decay = _rate(weight_decay, "weight_decay")
+        self.momentum = _rate(momentum, "momentum")
+        self.centered = bool(centered)
+        n = len(self.params)
+        self.square_avg = [0.0] * n
+        self.grad_avg = [0.0] * n
+        self.buffers = [0.0] * n
+
+    def step(self) -> None:
+        """One update of every parameter from its grad."""
+        self.steps += 1
+        lr, alpha, eps = self._lr, self.alpha, self.eps
+        wd, mu = self.weight_decay, self.momentum
+        s, m, b = self.square_avg, self.grad_avg, self.buffers
+        for i, p in enumerate(self.params):
+            g = float(p.grad) + wd * p.data if wd else float(p.grad)
+            s[i] = alpha * s[i] + (1.0 - alpha) * g * g
+            if self.centered:
+                m[i] = alpha * m[i] + (1.0 - alpha) * g
+                # s >= m**2 in exact arithmetic; max() keeps rounding from making it negative
+                d = math.sqrt(max(s[i] - m[i] * m[i], 0.0)) + eps
+            else:
+                d = math.sqrt(s[i]) + eps
+            if mu:
+                b[i] = mu * b[i] + g / d
+                p.data -= lr * b[i]
+            else:
+                p.data -= lr * (g / d)
+
+    def __repr__(self) -> str:
+        return (f"RMSProp(lr={self._lr!r}, alpha={self.alpha!r}, eps={self.eps!r}, "
+                f"weight_decay={self.weight_decay!r}, momentum={self.momentum!r}, "
+                f"centered={self.centered})")
+
+
+def clip_grad_norm(params: Iterable[Value] | Value, max_norm: float, *,
+                   error_if_nonfinite: bool = False) -> float:
+    """total = sqrt(sum p.grad**2); when max_norm / (total + 1e-6) < 1, every grad is scaled by
+    it (PyTorch's ``clip_grad_norm_``). Returns total, the norm before clipping."""
+    ps = [params] if isinstance(params, Value) else list(params)
+    bad = [type(p).__name__ for p in ps if not isinstance(p, Value)]
+    if bad:
+        raise TypeError(f"clip_grad_norm takes Values, got {bad[0]}")
+    max_norm = _rate(max_norm, "max_norm")
+    total = math.sqrt(math.fsum(float(p.grad) ** 2 for p in ps))
+    if error_if_nonfinite and not math.isfinite(total):
+        raise FloatingPointError(f"the total norm of the gradients is {total}; "
+                                 "pass error_if_nonfinite=False to clip anyway")
+    coef = max_norm / (total + 1e-6)
+    if not coef >= 1.0:  # NaN scales too, as in PyTorch
+        for p in ps:
+            p.grad = p.grad * coef
+    return total
+
+
 @dataclass(frozen=True)
 class StepDecay:
     """lr(k) = lr * gamma ** (k // step_size)   (PyTorch's StepLR)"""

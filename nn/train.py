@@ -151,7 +151,8 @@ def fit(model: Module | Callable[[Any], Any], X: Sequence[Sequence[float]], y: S
             batch = order[start:start + size]
             if schedule is not None:
                 optimizer.lr = schedule(optimizer.steps)
-            preds = [model(X[i]) for i in batch]
+            xs = [X[i] for i in batch]
+            preds = model.forward_batch(xs) if isinstance(model, Module) else [model(x) for x in xs]
             targets = [y[i] for i in batch]
             value = loss_fn(preds, targets)
             if l2:

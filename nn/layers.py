@@ -97,9 +97,9 @@ class Neuron(Module):
         nin = _size(nin, "nin")
         self._act = _activation(activation)
         bound = _init_bound(init, nin, _size(fan_out, "fan_out"))
+        self.init, self.fan_out = init, fan_out
         self.activation = activation
         self.fused = bool(fused)
-        self.init, self.fan_out = init, fan_out
         rng = random.Random() if rng is None else rng
         self.w = [Value(rng.uniform(-bound, bound)) for _ in range(nin)]
         self.b = Value(0.0)
@@ -146,11 +146,11 @@ class Layer(Module):
         nin, nout = _size(nin, "nin"), _size(nout, "nout")
         _activation(activation)
         _init_bound(init, nin, nout)
+        self.init = init
         rng = random.Random() if rng is None else rng
         self.nin = nin
         self.activation = activation
         self.fused = bool(fused)
-        self.init = init
         self.neurons = [Neuron(nin, activation, rng=rng, fused=fused, init=init, fan_out=nout)
                         for _ in range(nout)]
         self.label_parameters()
@@ -199,12 +199,12 @@ class MLP(Module):
         _activation(activation)
         _activation(output_activation, "output_activation")
         _init_bound(init, 1, 1)
+        self.init = init
         rng = random.Random(seed)
         last = len(nouts) - 1
         self.activation = activation
         self.output_activation = output_activation
         self.fused = bool(fused)
-        self.init = init
         self.layers = [
             Layer(sizes[i], sizes[i + 1], output_activation if i == last else activation,
                   rng=rng, fused=fused, init=init)

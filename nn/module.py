@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from autograd_tiny import Value
@@ -116,7 +116,7 @@ class Module:
         """``train(False)``: batch norm uses its running statistics."""
         return self.train(False)
 
-    def forward_batch(self, xs: Sequence[Any]) -> list[Any]:
+    def forward_batch(self, xs: list[Any]) -> list[Any]:
         """The outputs for a batch of samples (``fit`` calls this); sample by sample unless the
         module looks at the whole batch, as ``BatchNorm`` and ``Sequential`` do."""
         return [self(x) for x in xs]

@@ -60,7 +60,7 @@ class BatchNorm(Module):
         return [list(row) for row in zip(*cols, strict=True)]
 
     def _normalise(self, rows: list[list[Value]]) -> list[list[Value]]:
-        """Per feature: (x - mean) / sqrt(var + eps) * w + b with the batch's mean and var."""
+        """Per feature: (x - mean) * w / sqrt(var + eps) + b with the batch's mean and var."""
         n = len(rows)
         if n < 2:
             raise ValueError("BatchNorm in training mode needs a batch of at least 2 samples to "
@@ -71,9 +71,9 @@ class BatchNorm(Module):
             col = [r[j] for r in rows]
             mean = Value.sum(col) / n
             centered = [x - mean for x in col]
-            var = Value.sum([c * c for c in centered]) / n
-            inv_std = 1.0 / (var + self.eps).sqrt()
-            cols.append([c * inv_std * w + b for c in centered])
+            var = Value.dot(centered, centered) / n
+            scale = w / (var + self.eps).sqrt()
+            cols.append([c * scale + b for c in centered])
             stats.append((mean.data, var.data))
         m = self.momentum
         for rm, rv, (mean_j, var_j) in zip(self.running_mean, self.running_var, stats,
@@ -83,12 +83,12 @@ class BatchNorm(Module):
         return cols
 
     def _normalise_running(self, rows: list[list[Value]]) -> list[list[Value]]:
-        """Per feature: (x - running_mean) / sqrt(running_var + eps) * w + b."""
+        """Per feature: (x - running_mean) * w / sqrt(running_var + eps) + b."""
         cols: list[list[Value]] = []
         for j, (w, b) in enumerate(zip(self.weight, self.bias, strict=True)):
             mean = self.running_mean[j].data
-            inv_std = 1.0 / math.sqrt(self.running_var[j].data + self.eps)
-            cols.append([(r[j] - mean) * inv_std * w + b for r in rows])
+            scale = w / math.sqrt(self.running_var[j].data + self.eps)
+            cols.append([(r[j] - mean) * scale + b for r in rows])
         return cols
 
     def forward_batch(self, xs: Sequence[Any]) -> list[Any]:

@@ -216,7 +216,7 @@ def clip_grad_norm(params: Iterable[Value] | Value, max_norm: float, *,
     if bad:
         raise TypeError(f"clip_grad_norm takes Values, got {bad[0]}")
     max_norm = _rate(max_norm, "max_norm")
-    total = math.sqrt(math.fsum(float(p.grad) ** 2 for p in ps))
+    total = math.hypot(*(float(p.grad) for p in ps))  # sqrt(sum g**2) without overflow
     if error_if_nonfinite and not math.isfinite(total):
         raise FloatingPointError(f"the total norm of the gradients is {total}; "
                                  "pass error_if_nonfinite=False to clip anyway")

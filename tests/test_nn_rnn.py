@@ -210,6 +210,10 @@ def test_clip_grad_norm_leaves_small_gradients_alone_and_checks_its_arguments():
         nn.clip_grad_norm([p], -1.0)
     with pytest.raises(TypeError, match="float"):
         nn.clip_grad_norm([p, 1.0], 1.0)
+    # gradients whose squares overflow a float still give their norm, and are scaled to max_norm
+    p.grad, q.grad = 3e200, -4e200
+    assert nn.clip_grad_norm([p, q], 1.0) == pytest.approx(5e200)
+    assert (p.grad, q.grad) == pytest.approx((0.6, -0.8))
     q.grad = float("inf")
     with pytest.raises(FloatingPointError, match="inf"):
         nn.clip_grad_norm([p, q], 1.0, error_if_nonfinite=True)

@@ -1,9 +1,10 @@
 """autograd-tiny: a scalar reverse-mode automatic-differentiation engine for learning backprop.
 
-Importing it loads no dependency: graphviz (pictures), ipywidgets (the step-through player) and
+Importing it loads no dependency: graphviz (pictures, the step-through player) and
 hypothesis (``autograd_tiny.testing``) are imported where they are used.
 """
 
+from .compile import Compiled, TraceError, compile
 from .draw import draw_dot
 from .functional import grad, hessian, value_and_grad
 from .gradcheck import GradcheckError, gradcheck
@@ -24,4 +25,7 @@ __all__ = [
     "draw_dot",
     "backprop_steps",
     "forward_steps",
+    "compile",
+    "Compiled",
+    "TraceError",
 ]

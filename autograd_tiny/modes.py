@@ -13,6 +13,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 class Mode(NamedTuple):
     grad: bool
     anomaly: bool
+    trace: Any = None  # while compile() traces: called as trace(op, children, data) per op
 
 
 NORMAL = Mode(grad=True, anomaly=False)

@@ -10,12 +10,12 @@ import gc
 import math
 import random
 import tracemalloc
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from time import perf_counter
 from typing import Any
 
 from autograd_tiny import Value
-from autograd_tiny.engine import backprop, toposort
+from autograd_tiny.engine import chain_rule, toposort
 
 CHAIN_OPS_PER_LINK = 3  # y * 1.0001, + 0.1, tanh
 
@@ -150,7 +150,7 @@ def first_order_backprop(order: list[Value]) -> None:
             g = node.grad
             if g == 0.0:
                 continue
-            partials = node._fn.rule(node.data, *[c.data for c in children])
+            partials = node._op_entry.rule(node.data, *[c.data for c in children])
             for child, local in zip(children, partials, strict=True):
                 child.grad += local * g
 
@@ -162,7 +162,7 @@ def reset_grads(order: list[Value], root: Value) -> None:
 
 
 def backward_overhead_samples(root: Value, repeat: int) -> dict[str, list[float]]:
-    """Interleaved timings on one graph: the engine's ``backprop`` loop vs
+    """Interleaved timings on one graph: the engine's ``chain_rule`` loop vs
     ``first_order_backprop``, and ``root.backward()`` vs toposort + reset + that loop."""
     order = toposort(root)
     samples: dict[str, list[float]] = {"engine loop": [], "minimal loop": [],
@@ -172,7 +172,7 @@ def backward_overhead_samples(root: Value, repeat: int) -> dict[str, list[float]
     def engine_loop() -> float:
         reset_grads(order, root)
         t = perf_counter()
-        backprop(order)
+        chain_rule(order)
         return perf_counter() - t
 
     def minimal_loop() -> float:
@@ -212,3 +212,36 @@ def backward_overhead_samples(root: Value, repeat: int) -> dict[str, list[float]
             assert all(abs(a - b) <= 1e-12 * max(1.0, abs(b)) for a, b in
                        zip(grads, reference, strict=True)), f"{name} gave different gradients"
     return samples
+
+
+def compiled_workload(kind: str, n: int) -> tuple[Callable[..., Value], list[float]]:
+    """A function of Values and its inputs: the deep chain of ``n`` links on one input, or the
+    wide sum of ``n`` products w_i * x_i on 2n inputs."""
+    if kind == "deep chain":
+        def chain(x: Value) -> Value:
+            y = x
+            for _ in range(n):
+                y = (y * 1.0001 + 0.1).tanh()
+            return y
+
+        return chain, [0.3]
+    if kind == "wide sum":
+        rng = random.Random(n)
+
+        def wide(*xs: Value) -> Value:
+            return Value.sum([w * x for w, x in zip(xs[:n], xs[n:], strict=True)])
+
+        return wide, [rng.uniform(-1.0, 1.0) for _ in range(2 * n)]
+    raise ValueError(f"unknown workload {kind!r}")
+
+
+def op_nodes(kind: str, n: int) -> int:
+    return n * CHAIN_OPS_PER_LINK if kind == "deep chain" else n + 1
+
+
+def interpret(f: Callable[..., Value], inputs: Sequence[float]) -> tuple[float, tuple[float, ...]]:
+    """f's value and gradient by the engine: what the compiled code must equal."""
+    xs = [Value(x) for x in inputs]
+    out = f(*xs)
+    out.backward()
+    return out.data, tuple(x.grad for x in xs)

@@ -11,7 +11,7 @@ nn.fit(model, X, nn.datasets.signed_labels(y), loss="hinge", l2=1e-4, optimizer=
 """
 
 from . import datasets
-from .layers import ACTIVATIONS, MLP, Layer, Neuron
+from .layers import ACTIVATIONS, INITS, MLP, Layer, Neuron
 from .losses import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -24,7 +24,20 @@ from .losses import (
     softmax,
 )
 from .module import Module, StateDictError, load
-from .optim import SGD, Adam, LinearDecay, Optimizer, StepDecay, WarmupDecay
+from .norm import BatchNorm
+from .optim import (
+    SGD,
+    AdaGrad,
+    Adam,
+    LinearDecay,
+    Optimizer,
+    RMSProp,
+    StepDecay,
+    WarmupDecay,
+    clip_grad_norm,
+)
+from .rnn import RNN, RNNReadout
+from .sequential import Activation, Sequential
 from .train import LOSSES, History, fit
 
 __all__ = [
@@ -33,6 +46,12 @@ __all__ = [
     "Layer",
     "MLP",
     "ACTIVATIONS",
+    "INITS",
+    "BatchNorm",
+    "Sequential",
+    "Activation",
+    "RNN",
+    "RNNReadout",
     "StateDictError",
     "load",
     "mse_loss",
@@ -47,6 +66,9 @@ __all__ = [
     "Optimizer",
     "SGD",
     "Adam",
+    "AdaGrad",
+    "RMSProp",
+    "clip_grad_norm",
     "StepDecay",
     "LinearDecay",
     "WarmupDecay",

@@ -1,6 +1,8 @@
-"""Small 2-D classification datasets, generated in pure Python: no downloads, no numpy.
+"""Small 2-D classification datasets and a sequence task, generated in pure Python: no
+downloads, no numpy.
 
-Each returns ``(X, y)``: ``X`` a list of ``[x0, x1]`` points and ``y`` their labels as floats,
+Each returns ``(X, y)``: ``X`` a list of ``[x0, x1]`` points (``parity``: of bit sequences,
+one bit per time step, for ``RNN``) and ``y`` their labels as floats,
 ``0.0`` / ``1.0`` (class indices ``0.0 .. k-1`` for ``make_spirals(n_classes=k)``). Hinge loss
 wants labels -1 / +1: use ``signed_labels(y)`` (micrograd's ``y * 2 - 1``). Noise and order
 come from a ``random.Random(seed)`` of their own; ``seed=None`` draws a fresh one.
@@ -104,3 +106,14 @@ def signed_labels(y: list[float]) -> list[float]:
     if bad:
         raise ValueError(f"signed_labels needs labels 0 or 1, got {bad[:5]!r}")
     return [v * 2.0 - 1.0 for v in y]
+
+
+def parity(n_samples: int = 64, length: int = 4, seed: int | None = None) -> Dataset:
+    """Random bit sequences and their parity: ``X[i]`` holds ``length`` bits (0.0 / 1.0), one per
+    time step, and ``y[i]`` is 1.0 when it has an odd number of ones. The label depends on every
+    bit, the first as much as the last, so an RNN must carry it through all the steps."""
+    n = _count(n_samples, "n_samples")
+    length = _count(length, "length")
+    rng = random.Random(seed)
+    X = [[float(rng.getrandbits(1)) for _ in range(length)] for _ in range(n)]
+    return X, [float(sum(x) % 2) for x in X]

@@ -2,7 +2,9 @@
 
 Trains ``MLP(2, [16, 16, 1])`` on ``make_moons(100, noise=0.1)`` with hinge loss + 1e-4 L2 and
 full-batch SGD whose learning rate falls from 1.0 to 0.1 over 100 steps (lr = 1 - 0.9 k/100),
-then writes to ``out/`` (``--out DIR``):
+compiled (``fit(..., compile=True)``: each sample's loss runs as generated Python, the same
+numbers as the interpreter, bit for bit; ``--no-compile`` interprets), then writes to ``out/``
+(``--out DIR``):
 
 - ``decision_boundary.png``: the data and the regions the model assigns to each class;
 - ``loss.png``: loss and accuracy per step;
@@ -61,6 +63,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                    help="seed for the data and the initial weights (default: 1337)")
     p.add_argument("--quick", action="store_true",
                    help="a tiny setting that runs in about a second (for tests)")
+    p.add_argument("--no-compile", dest="compile", action="store_false",
+                   help="run backprop with the interpreter instead of the compiled code "
+                        "(the same numbers, bit for bit, slower)")
     p.add_argument("--neuron-only", action="store_true",
                    help="only write the neuron picture, DIR/neuron.svg; no training")
     args = p.parse_args(argv)
@@ -104,9 +109,13 @@ def train(args: argparse.Namespace) -> tuple[MLP, list[list[float]], list[float]
     y = datasets.signed_labels(y01)
     model = MLP(2, [*args.hidden, 1], seed=args.seed)
     optimizer, schedule = make_optimizer(args.optimizer, model.parameters(), args.epochs)
-    print(f"{model!r}\ndata: {args.dataset}, {len(X)} points; optimizer: {optimizer!r}")
+    how = ("compiled: each sample's loss and backward run as generated Python "
+           "(fit(..., compile=True); --no-compile interprets)" if args.compile
+           else "interpreted: a graph per sample, walked by backward()")
+    print(f"{model!r}\ndata: {args.dataset}, {len(X)} points; optimizer: {optimizer!r}\n"
+          f"backprop: {how}")
     history = fit(model, X, y, loss="hinge", l2=1e-4, optimizer=optimizer, epochs=args.epochs,
-                  schedule=schedule, seed=args.seed)
+                  schedule=schedule, seed=args.seed, compile=args.compile)
     return model, X, y, history
 
 

@@ -4,14 +4,25 @@ A neuron computes ``act(w . x + b)`` as ONE ``Value.dot`` node (children ``(*w, 
 one activation node. With ``fused=False`` it builds micrograd's expanded graph instead,
 ``b + w0*x0 + w1*x1 + ...``, one multiply and one add per weight, for teaching pictures.
 
-Weights start uniform in (-1, 1) and biases at 0, as in micrograd. With no ``seed``/``rng`` they
-are drawn from the global ``random`` module in micrograd's order (layer by layer, neuron by
-neuron, weight by weight), so ``random.seed(1337); MLP(2, [16, 16, 1])`` has micrograd's exact
-weights; ``seed=`` (or ``rng=``) draws from a private ``random.Random`` instead.
+By default weights start uniform in (-1, 1) and biases at 0, as in micrograd. With no
+``seed``/``rng`` they are drawn from the global ``random`` module in micrograd's order (layer by
+layer, neuron by neuron, weight by weight), so ``random.seed(1337); MLP(2, [16, 16, 1])`` has
+micrograd's exact weights; ``seed=`` (or ``rng=``) draws from a private ``random.Random``
+instead.
+
+``init=`` picks the weights' distribution, always uniform U(-a, a) with biases 0; fan_in = nin and
+fan_out = nout of the layer (1 for a lone ``Neuron``):
+
+- ``"uniform"`` (the default, micrograd's): a = 1, whatever the layer's size.
+- ``"xavier"``: Xavier/Glorot uniform, a = sqrt(6 / (fan_in + fan_out)), so Var(w) =
+  2 / (fan_in + fan_out) (PyTorch's ``xavier_uniform_`` with gain 1); made for tanh and sigmoid.
+- ``"he"``: He/Kaiming uniform for ReLU in fan-in mode, a = sqrt(6 / fan_in), so Var(w) =
+  2 / fan_in (PyTorch's ``kaiming_uniform_(mode="fan_in", nonlinearity="relu")``, gain sqrt(2)).
 """
 
 from __future__ import annotations
 
+import math
 import operator
 import random
 from collections.abc import Callable, Sequence
@@ -36,6 +47,20 @@ def _activation(name: object, what: str = "activation") -> Callable[[Value], Val
     if not isinstance(name, str) or name not in ACTIVATIONS:
         raise ValueError(f"unknown {what} {name!r}; choose one of {', '.join(ACTIVATIONS)}")
     return ACTIVATIONS[name]
+
+
+INITS = ("uniform", "xavier", "he")
+
+
+def _init_bound(init: object, fan_in: int, fan_out: int) -> float:
+    """a of U(-a, a): 1 (uniform), sqrt(6 / (fan_in + fan_out)) (xavier), sqrt(6 / fan_in) (he)."""
+    if init == "uniform":
+        return 1.0
+    if init == "xavier":
+        return math.sqrt(6.0 / (fan_in + fan_out))
+    if init == "he":
+        return math.sqrt(6.0 / fan_in)
+    raise ValueError(f"unknown init {init!r}; choose one of {', '.join(INITS)}")
 
 
 def _size(n: object, what: str) -> int:
@@ -65,16 +90,21 @@ def _leaf(v: object) -> Value:
 
 
 class Neuron(Module):
-    """act(w . x + b): one ``Value.dot`` node and one activation node."""
+    """act(w . x + b): one ``Value.dot`` node and one activation node.
+
+    ``fan_out`` is the width of the layer the neuron belongs to; only ``init="xavier"`` uses it.
+    """
 
     def __init__(self, nin: int, activation: str = "relu", *, rng: random.Random | None = None,
-                 fused: bool = True) -> None:
+                 fused: bool = True, init: str = "uniform", fan_out: int = 1) -> None:
         nin = _size(nin, "nin")
         self._act = _activation(activation)
+        bound = _init_bound(init, nin, _size(fan_out, "fan_out"))
+        self.init, self.fan_out = init, fan_out
         self.activation = activation
         self.fused = bool(fused)
         uniform = random.uniform if rng is None else rng.uniform
-        self.w = [Value(uniform(-1, 1)) for _ in range(nin)]
+        self.w = [Value(uniform(-bound, bound)) for _ in range(nin)]
         self.b = Value(0.0)
         self.label_parameters()
 
@@ -101,23 +131,30 @@ class Neuron(Module):
         return [*self.w, self.b]
 
     def config(self) -> dict[str, Any]:
-        return {"nin": self.nin, "activation": self.activation, "fused": self.fused}
+        fan_out = {} if self.fan_out == 1 else {"fan_out": self.fan_out}
+        return {"nin": self.nin, "activation": self.activation, "fused": self.fused,
+                **_init_config(self.init), **fan_out}
 
     def __repr__(self) -> str:
-        return f"Neuron(nin={self.nin}, activation={self.activation!r}{_fused(self.fused)})"
+        return (f"Neuron(nin={self.nin}, activation={self.activation!r}{_fused(self.fused)}"
+                f"{_init_repr(self.init)})")
 
 
 class Layer(Module):
     """``nout`` neurons reading the same input; one Value when nout == 1, else a list."""
 
     def __init__(self, nin: int, nout: int, activation: str = "relu", *,
-                 rng: random.Random | None = None, fused: bool = True) -> None:
+                 rng: random.Random | None = None, fused: bool = True,
+                 init: str = "uniform") -> None:
         nin, nout = _size(nin, "nin"), _size(nout, "nout")
         _activation(activation)
+        _init_bound(init, nin, nout)
+        self.init = init
         self.nin = nin
         self.activation = activation
         self.fused = bool(fused)
-        self.neurons = [Neuron(nin, activation, rng=rng, fused=fused) for _ in range(nout)]
+        self.neurons = [Neuron(nin, activation, rng=rng, fused=fused, init=init, fan_out=nout)
+                        for _ in range(nout)]
         self.label_parameters()
 
     @property
@@ -141,11 +178,11 @@ class Layer(Module):
 
     def config(self) -> dict[str, Any]:
         return {"nin": self.nin, "nout": self.nout, "activation": self.activation,
-                "fused": self.fused}
+                "fused": self.fused, **_init_config(self.init)}
 
     def __repr__(self) -> str:
         return (f"Layer(nin={self.nin}, nout={self.nout}, activation={self.activation!r}"
-                f"{_fused(self.fused)})")
+                f"{_fused(self.fused)}{_init_repr(self.init)})")
 
 
 class MLP(Module):
@@ -154,7 +191,7 @@ class MLP(Module):
 
     def __init__(self, nin: int, nouts: Sequence[int], activation: str = "relu",
                  output_activation: str = "linear", *, seed: int | None = None,
-                 fused: bool = True) -> None:
+                 fused: bool = True, init: str = "uniform") -> None:
         nin = _size(nin, "nin")
         if isinstance(nouts, (str, bytes)) or not isinstance(nouts, Sequence):
             raise TypeError(f"nouts must be a list of layer sizes, got {type(nouts).__name__}")
@@ -163,6 +200,8 @@ class MLP(Module):
         sizes = [nin] + [_size(n, f"nouts[{i}]") for i, n in enumerate(nouts)]
         _activation(activation)
         _activation(output_activation, "output_activation")
+        _init_bound(init, 1, 1)
+        self.init = init
         rng = None if seed is None else random.Random(seed)
         last = len(nouts) - 1
         self.activation = activation
@@ -170,7 +209,7 @@ class MLP(Module):
         self.fused = bool(fused)
         self.layers = [
             Layer(sizes[i], sizes[i + 1], output_activation if i == last else activation,
-                  rng=rng, fused=fused)
+                  rng=rng, fused=fused, init=init)
             for i in range(len(nouts))
         ]
         self.label_parameters()
@@ -211,13 +250,24 @@ class MLP(Module):
 
     def config(self) -> dict[str, Any]:
         return {"nin": self.nin, "nouts": self.nouts, "activation": self.activation,
-                "output_activation": self.output_activation, "fused": self.fused}
+                "output_activation": self.output_activation, "fused": self.fused,
+                **_init_config(self.init)}
 
     def __repr__(self) -> str:
         lines = [f"  (layers.{i}): {layer!r}" for i, layer in enumerate(self.layers)]
-        return (f"MLP(nin={self.nin}, nouts={self.nouts}{_fused(self.fused)},"
+        return (f"MLP(nin={self.nin}, nouts={self.nouts}{_fused(self.fused)}"
+                f"{_init_repr(self.init)},"
                 f" parameters={len(self.parameters())}\n" + "\n".join(lines) + "\n)")
 
 
 def _fused(fused: bool) -> str:
     return "" if fused else ", fused=False"
+
+
+def _init_config(init: str) -> dict[str, str]:
+    # The default is left out, so a default model's saved file reads as it always has.
+    return {} if init == "uniform" else {"init": init}
+
+
+def _init_repr(init: str) -> str:
+    return "" if init == "uniform" else f", init={init!r}"

@@ -48,7 +48,7 @@ def mse_loss(preds: Preds, targets: Preds) -> Value:
 def hinge_loss(scores: Preds, labels: Preds) -> Value:
     """mean(relu(1 - label * score)), labels -1 or +1 (micrograd's SVM "max-margin" loss)."""
     ps, ts = _pairs(scores, labels, "hinge_loss")
-    bad = [float(t) for t in ts if float(t) not in (-1.0, 1.0)]
+    bad = [float(t) for t in ts if not isinstance(t, Value) and float(t) not in (-1.0, 1.0)]
     if bad:
         raise ValueError(f"hinge_loss needs labels -1 or +1, got {bad[:5]!r}; for 0/1 labels "
                          "use nn.datasets.signed_labels(y) (= 2*y - 1)")
@@ -63,8 +63,8 @@ def binary_cross_entropy(probs: Preds, targets: Preds) -> Value:
     terms: list[Value] = []
     for p, t in zip(ps, ts, strict=True):
         p = _value(p)
-        if not (0.0 <= p.data <= 1.0):
-            raise ValueError(f"binary_cross_entropy needs probabilities in [0, 1], got {p.data!r}"
+        if not (0.0 <= p <= 1.0):  # comparisons, not .data: autograd_tiny.compile guards them
+            raise ValueError(f"binary_cross_entropy needs probabilities in [0, 1], got {p!r}"
                              " (for raw scores use binary_cross_entropy_with_logits)")
         if t != 0:
             terms.append(_log(p) * t)
@@ -75,7 +75,7 @@ def binary_cross_entropy(probs: Preds, targets: Preds) -> Value:
 
 def _log(p: Value) -> Value:
     """log(p), or the constant -100 (no gradient) where log(p) < -100."""
-    return p.log() if p.data > _P_FLOOR else Value(_LOG_FLOOR)
+    return p.log() if p > _P_FLOOR else Value(_LOG_FLOOR)
 
 
 def binary_cross_entropy_with_logits(logits: Preds, targets: Preds) -> Value:
@@ -88,7 +88,7 @@ def binary_cross_entropy_with_logits(logits: Preds, targets: Preds) -> Value:
 
 
 def _check_unit(ts: list[Scalar], what: str) -> None:
-    bad = [float(t) for t in ts if not 0.0 <= float(t) <= 1.0]
+    bad = [float(t) for t in ts if not isinstance(t, Value) and not 0.0 <= float(t) <= 1.0]
     if bad:
         raise ValueError(f"{what} needs targets in [0, 1], got {bad[:5]!r}")
 
@@ -109,11 +109,14 @@ def _index(t: object, n: int) -> int:
 
 
 def log_softmax(logits: Sequence[Scalar]) -> list[Value]:
-    """x_i - log(sum_j e**x_j), computed as x_i - m - log(sum_j e**(x_j - m)), m = max x."""
+    """x_i - log(sum_j e**x_j), computed as x_i - m - log(sum_j e**(x_j - m)), m = max x.
+
+    m is the largest logit itself (found by comparisons, so a compiled trace guards which one it
+    is); the result does not depend on m, so its gradient through m adds up to 0."""
     xs = [_value(x) for x in logits]
     if not xs:
         raise ValueError("log_softmax of an empty list of logits")
-    m = max(x.data for x in xs)
+    m = max(xs)
     lse = Value.sum([(x - m).exp() for x in xs]).log() + m
     return [x - lse for x in xs]
 
@@ -123,7 +126,7 @@ def softmax(values: Sequence[Scalar]) -> list[Value]:
     xs = [_value(x) for x in values]
     if not xs:
         raise ValueError("softmax of an empty list of values")
-    m = max(x.data for x in xs)
+    m = max(xs)
     es = [(x - m).exp() for x in xs]
     total = Value.sum(es)
     return [e / total for e in es]
@@ -153,7 +156,7 @@ def cross_entropy(logits: Sequence[Scalar] | Sequence[Sequence[Scalar]],
     for row, t in zip(rows, targets, strict=True):
         i = _index(t, len(row))
         xs = [_value(x) for x in row]
-        m = max(x.data for x in xs)
+        m = max(xs)
         lse = Value.sum([(x - m).exp() for x in xs]).log() + m
         terms.append(lse - xs[i])
     return Value.sum(terms) * (1.0 / len(rows))

@@ -11,7 +11,7 @@ import json
 import os
 import secrets
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from autograd_tiny import Value
 
@@ -19,6 +19,7 @@ FORMAT = "autograd-tiny.nn"
 VERSION = 1
 
 _TYPES: dict[str, type[Module]] = {}
+M = TypeVar("M", bound="Module")
 
 
 class StateDictError(KeyError, ValueError):
@@ -52,7 +53,11 @@ class Module:
     """Base of every model part: subclasses list their parameters in ``named_parameters``.
 
     Subclasses are registered by class name, so ``nn.load`` can rebuild them from ``config()``.
+    ``training`` is True until ``eval()``; ``train()`` / ``eval()`` set it on every sub-module
+    (the modules found in this one's attributes, directly or in lists, as ``children()`` lists).
     """
+
+    training: bool = True
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -74,17 +79,59 @@ class Module:
         for p in self.parameters():
             p.grad = 0.0
 
+    def named_buffers(self) -> list[tuple[str, Value]]:
+        """``(dotted name, value)`` of state that is saved but not trained (running statistics)."""
+        return []
+
+    def children(self) -> list[Module]:
+        """The modules held in this one's attributes, directly or in a list or tuple, in order."""
+        found: list[Module] = []
+        for attr in vars(self).values():
+            if isinstance(attr, Module):
+                found.append(attr)
+            elif isinstance(attr, (list, tuple)):
+                found.extend(m for m in attr if isinstance(m, Module))
+        return found
+
+    def modules(self) -> list[Module]:
+        """This module and all its sub-modules, depth first, each once."""
+        found: list[Module] = []
+        seen: set[int] = set()
+        stack: list[Module] = [self]
+        while stack:
+            m = stack.pop()
+            if id(m) not in seen:
+                seen.add(id(m))
+                found.append(m)
+                stack.extend(reversed(m.children()))
+        return found
+
+    def train(self: M, mode: bool = True) -> M:
+        """Set ``training = mode`` on this module and every sub-module; returns the module."""
+        for m in self.modules():
+            m.training = bool(mode)
+        return self
+
+    def eval(self: M) -> M:
+        """``train(False)``: batch norm uses its running statistics."""
+        return self.train(False)
+
+    def forward_batch(self, xs: list[Any]) -> list[Any]:
+        """The outputs for a batch of samples (``fit`` calls this); sample by sample unless the
+        module looks at the whole batch, as ``BatchNorm`` and ``Sequential`` do."""
+        return [self(x) for x in xs]
+
     def label_parameters(self, prefix: str = "") -> None:
         """Give each parameter its dotted name (after ``prefix``) as its label."""
         for name, p in self.named_parameters():
             p.label = prefix + name
 
     def state_dict(self) -> dict[str, float]:
-        """``{dotted name: float}`` for every parameter."""
-        return {name: p.data for name, p in self.named_parameters()}
+        """``{dotted name: float}`` for every parameter, then every buffer."""
+        return {name: p.data for name, p in self.named_parameters() + self.named_buffers()}
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
-        """Copy ``state``'s numbers into the parameters; strict, and all-or-nothing.
+        """Copy ``state``'s numbers into the parameters and buffers; strict, and all-or-nothing.
 
         Raises ``StateDictError`` (both a ``KeyError`` and a ``ValueError``) listing missing,
         unexpected and non-number entries; on failure no parameter is changed.
@@ -92,7 +139,7 @@ class Module:
         if not isinstance(state, Mapping):
             raise TypeError(f"load_state_dict takes a mapping of name -> float, "
                             f"got {type(state).__name__}")
-        named = self.named_parameters()
+        named = self.named_parameters() + self.named_buffers()
         names = {name for name, _ in named}
         missing = [name for name, _ in named if name not in state]
         unexpected = sorted(str(k) for k in state if k not in names)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from autograd_tiny import Value
 
 
-def _rate(x: float, what: str) -> float:
+def non_negative(x: float, what: str) -> float:
     x = float(x)
     if not (x >= 0.0 and math.isfinite(x)):
         raise ValueError(f"{what} must be a finite number >= 0, got {what} = {x!r}")
@@ -41,7 +41,7 @@ class Optimizer:
 
     @lr.setter
     def lr(self, value: float) -> None:
-        self._lr = _rate(value, "lr")
+        self._lr = non_negative(value, "lr")
 
     def zero_grad(self) -> None:
         """Set every parameter's grad to 0."""
@@ -59,8 +59,8 @@ class SGD(Optimizer):
     def __init__(self, params: Iterable[Value], lr: float, momentum: float = 0.0,
                  nesterov: bool = False, weight_decay: float = 0.0) -> None:
         super().__init__(params, lr)
-        self.momentum = _rate(momentum, "momentum")
-        self.weight_decay = _rate(weight_decay, "weight_decay")
+        self.momentum = non_negative(momentum, "momentum")
+        self.weight_decay = non_negative(weight_decay, "weight_decay")
         self.nesterov = bool(nesterov)
         if self.nesterov and self.momentum == 0.0:
             raise ValueError("nesterov=True needs momentum > 0, got momentum = 0.0")
@@ -102,8 +102,8 @@ class Adam(Optimizer):
             if not 0.0 <= float(b) < 1.0:
                 raise ValueError(f"{name} must be in [0, 1), got {name} = {b!r}")
         self.betas = (float(b1), float(b2))
-        self.eps = _rate(eps, "eps")
-        self.weight_decay = _rate(weight_decay, "weight_decay")
+        self.eps = non_negative(eps, "eps")
+        self.weight_decay = non_negative(weight_decay, "weight_decay")
         self.m = [0.0] * len(self.params)
         self.v = [0.0] * len(self.params)
 
@@ -127,6 +127,106 @@ class Adam(Optimizer):
                 f"weight_decay={self.weight_decay!r})")
 
 
+class AdaGrad(Optimizer):
+    """PyTorch's Adagrad: g = grad + wd p; s += g**2 (s starts at initial_accumulator_value);
+    p -= lr / (1 + (t - 1) lr_decay) * g / (sqrt(s) + eps)."""
+
+    def __init__(self, params: Iterable[Value], lr: float = 1e-2, lr_decay: float = 0.0,
+                 weight_decay: float = 0.0, initial_accumulator_value: float = 0.0,
+                 eps: float = 1e-10) -> None:
+        super().__init__(params, lr)
+        self.lr_decay = non_negative(lr_decay, "lr_decay")
+        self.weight_decay = non_negative(weight_decay, "weight_decay")
+        self.initial_accumulator_value = non_negative(initial_accumulator_value,
+                                               "initial_accumulator_value")
+        self.eps = non_negative(eps, "eps")
+        self.sums = [self.initial_accumulator_value] * len(self.params)
+
+    def step(self) -> None:
+        """One update of every parameter from its grad."""
+        self.steps += 1
+        clr = self._lr / (1.0 + (self.steps - 1) * self.lr_decay)
+        wd, eps, sums = self.weight_decay, self.eps, self.sums
+        for i, p in enumerate(self.params):
+            g = float(p.grad) + wd * p.data if wd else float(p.grad)
+            sums[i] += g * g
+            p.data -= clr * (g / (math.sqrt(sums[i]) + eps))
+
+    def __repr__(self) -> str:
+        return (f"AdaGrad(lr={self._lr!r}, lr_decay={self.lr_decay!r}, "
+                f"weight_decay={self.weight_decay!r}, "
+                f"initial_accumulator_value={self.initial_accumulator_value!r}, eps={self.eps!r})")
+
+
+class RMSProp(Optimizer):
+    """PyTorch's RMSprop: g = grad + wd p; s = alpha s + (1-alpha) g**2; d = sqrt(s) + eps
+    (centered: m = alpha m + (1-alpha) g, d = sqrt(s - m**2) + eps); b = mu b + g / d,
+    p -= lr b (mu > 0) or p -= lr g / d."""
+
+    def __init__(self, params: Iterable[Value], lr: float = 1e-2, alpha: float = 0.99,
+                 eps: float = 1e-8, weight_decay: float = 0.0, momentum: float = 0.0,
+                 centered: bool = False) -> None:
+        super().__init__(params, lr)
+        alpha = float(alpha)
+        if not 0.0 <= alpha <= 1.0:
+            raise ValueError(f"alpha must be in [0, 1], got alpha = {alpha!r}")
+        self.alpha = alpha
+        self.eps = non_negative(eps, "eps")
+        self.weight_decay = non_negative(weight_decay, "weight_decay")
+        self.momentum = non_negative(momentum, "momentum")
+        self.centered = bool(centered)
+        n = len(self.params)
+        self.square_avg = [0.0] * n
+        self.grad_avg = [0.0] * n
+        self.buffers = [0.0] * n
+
+    def step(self) -> None:
+        """One update of every parameter from its grad."""
+        self.steps += 1
+        lr, alpha, eps = self._lr, self.alpha, self.eps
+        wd, mu = self.weight_decay, self.momentum
+        s, m, b = self.square_avg, self.grad_avg, self.buffers
+        for i, p in enumerate(self.params):
+            g = float(p.grad) + wd * p.data if wd else float(p.grad)
+            s[i] = alpha * s[i] + (1.0 - alpha) * g * g
+            if self.centered:
+                m[i] = alpha * m[i] + (1.0 - alpha) * g
+                # s >= m**2 in exact arithmetic; max() keeps rounding from making it negative
+                d = math.sqrt(max(s[i] - m[i] * m[i], 0.0)) + eps
+            else:
+                d = math.sqrt(s[i]) + eps
+            if mu:
+                b[i] = mu * b[i] + g / d
+                p.data -= lr * b[i]
+            else:
+                p.data -= lr * (g / d)
+
+    def __repr__(self) -> str:
+        return (f"RMSProp(lr={self._lr!r}, alpha={self.alpha!r}, eps={self.eps!r}, "
+                f"weight_decay={self.weight_decay!r}, momentum={self.momentum!r}, "
+                f"centered={self.centered})")
+
+
+def clip_grad_norm(params: Iterable[Value] | Value, max_norm: float, *,
+                   error_if_nonfinite: bool = False) -> float:
+    """total = sqrt(sum p.grad**2); when max_norm / (total + 1e-6) < 1, every grad is scaled by
+    it (PyTorch's ``clip_grad_norm_``). Returns total, the norm before clipping."""
+    ps = [params] if isinstance(params, Value) else list(params)
+    bad = [type(p).__name__ for p in ps if not isinstance(p, Value)]
+    if bad:
+        raise TypeError(f"clip_grad_norm takes Values, got {bad[0]}")
+    max_norm = non_negative(max_norm, "max_norm")
+    total = math.hypot(*(float(p.grad) for p in ps))  # sqrt(sum g**2) without overflow
+    if error_if_nonfinite and not math.isfinite(total):
+        raise FloatingPointError(f"the total norm of the gradients is {total}; "
+                                 "pass error_if_nonfinite=False to clip anyway")
+    coef = max_norm / (total + 1e-6)
+    if not coef >= 1.0:  # NaN scales too, as in PyTorch
+        for p in ps:
+            p.grad = p.grad * coef
+    return total
+
+
 @dataclass(frozen=True)
 class StepDecay:
     """lr(k) = lr * gamma ** (k // step_size)   (PyTorch's StepLR)"""
@@ -136,8 +236,8 @@ class StepDecay:
     gamma: float = 0.1
 
     def __post_init__(self) -> None:
-        _rate(self.lr, "lr")
-        _rate(self.gamma, "gamma")
+        non_negative(self.lr, "lr")
+        non_negative(self.gamma, "gamma")
         if self.step_size <= 0:
             raise ValueError(f"step_size must be positive, got step_size = {self.step_size}")
 
@@ -155,8 +255,8 @@ class LinearDecay:
     steps: int
 
     def __post_init__(self) -> None:
-        _rate(self.start, "start")
-        _rate(self.end, "end")
+        non_negative(self.start, "start")
+        non_negative(self.end, "end")
         if self.steps <= 0:
             raise ValueError(f"steps must be positive, got steps = {self.steps}")
 
@@ -176,8 +276,8 @@ class WarmupDecay:
     decay: str = "linear"
 
     def __post_init__(self) -> None:
-        _rate(self.lr, "lr")
-        _rate(self.end, "end")
+        non_negative(self.lr, "lr")
+        non_negative(self.end, "end")
         if self.warmup < 0:
             raise ValueError(f"warmup must be >= 0, got warmup = {self.warmup}")
         if self.total <= self.warmup:

@@ -69,7 +69,7 @@ def test_quick_run_prints_tables_and_writes_json(tmp_path, capsys) -> None:
     out = tmp_path / "results.json"
     results = run.main(["--quick", "--json", str(out)])
     text = capsys.readouterr().out
-    for heading in ("## Demo step", "## Deep chain", "## Wide graph",
+    for heading in ("## Demo step", "## Deep chain", "## Wide graph", "## Compiled whole",
                     "## First-order backward overhead", "## Targets"):
         assert heading in text
     assert "| micrograd 0.1.0 (gc on) |" in text and "| floor (plain floats) |" in text
@@ -79,7 +79,12 @@ def test_quick_run_prints_tables_and_writes_json(tmp_path, capsys) -> None:
     assert {"python", "platform", "cpu_count", "date"} <= set(saved["machine"])
     rows = saved["demo"]["rows"]
     assert set(rows) == {"micrograd 0.1.0 (gc on)", "micrograd 0.1.0 (gc off)",
-                         "autograd-tiny", "floor (plain floats)"}
+                         "autograd-tiny", "autograd-tiny compiled", "floor (plain floats)"}
+    compiled = saved["demo"]["compiled"]
+    assert compiled["bitwise_equal_to_interpreter"] is True
+    assert compiled["generated_lines"] > 100 and compiled["compile_seconds"]["median"] > 0
+    assert {r["graph"] for r in saved["compiled"]} == {"deep chain", "wide sum"}
+    assert all(r["compiled_ms"] > 0 and r["generated_lines"] > 0 for r in saved["compiled"])
     assert all(r["median"] > 0 and r["n"] == saved["repeat"] for r in rows.values())
     assert saved["demo"]["max_loss_difference"] <= 1e-9
     chain = saved["chain"]["rows"]
@@ -90,4 +95,4 @@ def test_quick_run_prints_tables_and_writes_json(tmp_path, capsys) -> None:
     assert set(saved["overhead"]["rows"]) == {"engine loop", "minimal loop",
                                               "engine backward()", "toposort+minimal"}
     assert all({"target", "measured", "met"} == set(t) for t in saved["targets"])
-    assert len(saved["targets"]) == 5
+    assert len(saved["targets"]) == 7

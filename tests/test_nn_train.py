@@ -249,9 +249,9 @@ def test_zero_epochs_changes_nothing():
     assert history.loss == [] and model.state_dict() == before
 
 
-def _fit(**overrides):
+def _fit(model=None, **overrides):
     X, y = nn.datasets.xor()
-    model = nn.MLP(2, [2, 1], seed=0)
+    model = nn.MLP(2, [2, 1], seed=0) if model is None else model
     kwargs = {"loss": "bce_logits", "optimizer": nn.SGD(model.parameters(), lr=0.1),
               "epochs": 1, "progress": False}
     kwargs.update(overrides)
@@ -274,9 +274,13 @@ def _fit(**overrides):
     ({"loss": "cross_entropy", "y": [0.0, 1.0, 2.0, 1.0]}, "index"),
     ({"schedule": lambda k: -1.0}, "lr = -1.0"),
 ])
-def test_fit_bad_input_raises_value_error(overrides, match):
+@pytest.mark.parametrize("compile", [False, True])
+def test_fit_bad_input_raises_value_error(overrides, match, compile):
+    model = nn.MLP(2, [2, 1], seed=0)
+    before = model.state_dict()
     with pytest.raises(ValueError, match=match):
-        _fit(**overrides)
+        _fit(model=model, compile=compile, **overrides)
+    assert model.state_dict() == before
 
 
 def test_fit_rejects_a_loss_that_is_not_a_name_or_callable():
@@ -296,3 +300,75 @@ def test_fit_works_on_value_inputs():
     history = nn.fit(model, X, [1.0, 0.0], loss="bce_logits", progress=False, epochs=3,
                      optimizer=nn.SGD(model.parameters(), lr=0.1))
     assert len(history.loss) == 3
+
+
+def _problem(loss):
+    """A small dataset and model for each named loss."""
+    if loss == "cross_entropy":
+        X, y = nn.datasets.make_spirals(18, n_classes=3, noise=0.0, turns=0.3, seed=0)
+        return X, y, nn.MLP(2, [5, 3], activation="tanh", seed=2)
+    X, y = nn.datasets.make_moons(16, noise=0.1, seed=4)
+    if loss == "hinge":
+        y = nn.datasets.signed_labels(y)
+    if loss == "mse":
+        y = [2.0 * x[0] - x[1] for x in X]  # regression targets: one trace for all of them
+    out = "sigmoid" if loss == "bce" else "linear"
+    return X, y, nn.MLP(2, [6, 1], output_activation=out, seed=2)
+
+
+OPTIMIZERS = {
+    "sgd": lambda ps: nn.SGD(ps, lr=0.1),
+    "nesterov": lambda ps: nn.SGD(ps, lr=0.05, momentum=0.9, nesterov=True, weight_decay=1e-3),
+    "adam": lambda ps: nn.Adam(ps, lr=0.02, weight_decay=1e-3),
+}
+
+
+def _train(loss, optimizer, batch_size, compile):
+    X, y, model = _problem(loss)
+    opt = OPTIMIZERS[optimizer](model.parameters())
+    history = nn.fit(model, X, y, loss=loss, optimizer=opt, epochs=4, batch_size=batch_size,
+                     l2=1e-3, l1=1e-4, seed=7, progress=False, compile=compile,
+                     schedule=nn.WarmupDecay(opt.lr, 2, 10))
+    return history, model.state_dict()
+
+
+@pytest.mark.parametrize("loss", list(nn.train.LOSSES))
+@pytest.mark.parametrize("optimizer", list(OPTIMIZERS))
+@pytest.mark.parametrize("batch_size", [None, 1, 5])
+def test_compiled_fit_has_the_same_history_and_weights_bit_for_bit(loss, optimizer,
+                                                                   batch_size):
+    interpreted, weights = _train(loss, optimizer, batch_size, compile=False)
+    compiled, compiled_weights = _train(loss, optimizer, batch_size, compile=True)
+    assert compiled.loss == interpreted.loss
+    assert compiled.accuracy == interpreted.accuracy or math.isnan(interpreted.accuracy[0])
+    assert compiled_weights == weights
+    assert compiled_weights != _problem(loss)[2].state_dict()  # it did train
+
+
+def test_per_sample_backward_equals_the_whole_batch_graph_exactly():
+    X, y, model = _problem("hinge")
+    reference = nn.MLP(2, [6, 1], seed=2)
+    nn.fit(model, X, y, loss="hinge", l2=1e-3, l1=1e-4, epochs=1, progress=False,
+           optimizer=nn.SGD(model.parameters(), lr=0.0))
+    total = (nn.hinge_loss([reference(x) for x in X], y)
+             + 1e-3 * nn.l2_penalty(reference.parameters())
+             + 1e-4 * nn.l1_penalty(reference.parameters()))
+    total.backward()
+    assert [p.grad for p in model.parameters()] == [p.grad for p in reference.parameters()]
+
+
+def test_compile_needs_a_named_loss():
+    with pytest.raises(ValueError, match="compile=True needs a named loss"):
+        _fit(loss=nn.mse_loss, compile=True)
+
+
+def test_compiled_fit_refuses_a_model_that_reads_data():
+    X, y = nn.datasets.xor()
+
+    def model(x):
+        return x[0] * x[1].data + x[1]
+
+    w = Value(0.5)
+    with pytest.raises(TypeError, match="reads .data"):
+        nn.fit(model, X, y, loss="mse", optimizer=nn.SGD([w], lr=0.1), epochs=1,
+               progress=False, compile=True)

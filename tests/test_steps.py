@@ -2,58 +2,44 @@
 
 from __future__ import annotations
 
+import html
+import json
 import math
 import re
 import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from autograd_tiny import Value
 from autograd_tiny.__main__ import neuron
 from autograd_tiny.engine import toposort
-from autograd_tiny.steps import JUPYTER_EXTRA, backprop_steps, forward_steps
+from autograd_tiny.ops import FORMULA_GLOBALS, OPS
+from autograd_tiny.steps import backprop_steps, forward_steps
+from autograd_tiny.testing import Graph, graphs
+from autograd_tiny.value import apply
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# Random graphs: a recipe of leaves and ops over earlier results, replayable to build
-# identical graphs. Leaves are positive and every op is defined for any finite input.
-BUILDERS: dict[str, tuple[int, Callable[..., Value]]] = {
-    "+": (2, lambda a, b: a + b),
-    "*": (2, lambda a, b: a * b),
-    "-": (2, lambda a, b: a - b),
-    "neg": (1, lambda a: -a),
-    "tanh": (1, lambda a: a.tanh()),
-    "sigmoid": (1, lambda a: a.sigmoid()),
-    "relu": (1, lambda a: a.relu()),
-    "square": (1, lambda a: a**2),
-    "log1p_sq": (1, lambda a: (a * a + 1.0).log()),
-    "div_sigmoid": (2, lambda a, b: a / (b.sigmoid() + 0.5)),  # sigmoid may underflow to 0
-    "sum": (3, lambda a, b, c: Value.sum([a, b, c])),
-    "dot": (5, lambda w0, w1, x0, x1, b: Value.dot([w0, w1], [x0, x1], b)),
-}
 
-recipes = st.tuples(
-    st.lists(st.floats(0.25, 2.0), min_size=1, max_size=4),
-    st.lists(st.tuples(st.sampled_from(sorted(BUILDERS)),
-                       st.lists(st.integers(0, 10**6), min_size=5, max_size=5)),
-             min_size=0, max_size=12),
-)
+def build(g: Graph) -> Value:
+    """A drawn graph built on fresh labelled leaves (each call builds an identical graph)."""
+    return g.f(*[Value(x, f"x{i}") for i, x in enumerate(g.inputs)])
 
 
-def build(recipe: tuple[list[float], list[tuple[str, list[int]]]]) -> Value:
-    """The graph a recipe describes; operands are picked (with reuse) from earlier results,
-    and the root is the last result plus every result before it, so all of them are used."""
-    leaves, ops = recipe
-    pool = [Value(x, f"x{i}") for i, x in enumerate(leaves)]
-    for name, picks in ops:
-        arity, fn = BUILDERS[name]
-        pool.append(fn(*[pool[p % len(pool)] for p in picks[:arity]]))
-    return pool[-1] if len(pool) == 1 else pool[-1] + Value.sum(pool[:-1])
+def small_graph(with_sum: bool = True) -> Value:
+    """A fixed graph of *, +, dot, tanh (and a sum) whose root adds every earlier value, so
+    nodes are reused."""
+    x0, x1, x2 = Value(0.5, "x0"), Value(1.5, "x1"), Value(0.75, "x2")
+    a = x0 * x1
+    b = a + x0
+    c = Value.dot([b, a], [x1, x0], x2)
+    pool = [x0, x1, x2, a, b, c, c.tanh()]
+    if with_sum:
+        pool.append(Value.sum([pool[6], b, a]))
+    return pool[-1] + Value.sum(pool[:-1])
 
 
 def same(a: float, b: float) -> bool:
@@ -71,9 +57,9 @@ def shown_from(steps) -> dict[Value, int]:  # type: ignore[no-untyped-def]
 
 
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
-@given(recipes)
-def test_steps_replay_backward_exactly_and_leave_user_grads_alone(recipe) -> None:  # type: ignore[no-untyped-def]
-    root = build(recipe)
+@given(graphs(max_nodes=12))
+def test_steps_replay_backward_exactly_and_leave_user_grads_alone(g: Graph) -> None:
+    root = build(g)
     order = toposort(root)
     for i, node in enumerate(order):
         node.grad = 100.0 + i
@@ -88,7 +74,7 @@ def test_steps_replay_backward_exactly_and_leave_user_grads_alone(recipe) -> Non
 
     assert [node.grad for node in order] == before
 
-    fresh = build(recipe)
+    fresh = build(g)
     fresh.backward()
     fresh_order = toposort(fresh)
     assert len(fresh_order) == len(order)
@@ -193,6 +179,7 @@ def test_a_leaf_root_has_no_steps() -> None:
     assert len(steps) == 0 and list(steps) == []
     assert steps.grads == {x: 1.0}
     assert "leaf" in str(steps)
+    assert "x is a leaf" in steps.widget()._repr_html_() and "x is a leaf" in steps.to_html()
 
 
 def test_forward_steps_list_values_in_the_order_computed() -> None:
@@ -220,9 +207,7 @@ def picture(step) -> dict[str, tuple[str | None, bool]]:  # type: ignore[no-unty
     return nodes
 
 
-@pytest.mark.parametrize("make", [neuron, lambda: build(
-    ([0.5, 1.5, 0.75], [("*", [0, 1]), ("+", [3, 0]), ("dot", [4, 3, 1, 0, 2]),
-                        ("tanh", [5]), ("sum", [6, 4, 3])]))])
+@pytest.mark.parametrize("make", [neuron, small_graph])
 def test_pictures_highlight_the_node_and_show_only_final_grads(make) -> None:  # type: ignore[no-untyped-def]
     root = make()
     steps = backprop_steps(root)
@@ -248,33 +233,108 @@ def test_pictures_highlight_the_node_and_show_only_final_grads(make) -> None:  #
 
 
 def test_widget_steps_programmatically() -> None:
-    pytest.importorskip("ipywidgets")
     steps = backprop_steps(neuron())
     player = steps.widget()
     assert player.index == 0
-    assert "<svg" in player.picture.value
-    assert "Step 1 of 5" in player.text.value and "o = tanh(n)" in player.text.value
+    assert player.text.startswith("Step 1 of 5\n\no = tanh(n)")
     player.next()
     player.next()
-    assert player.index == 2 and "Step 3 of 5" in player.text.value
+    assert player.index == 2 and player.text.startswith("Step 3 of 5\n")
     player.prev()
     assert player.index == 1
     player.step_to(-1)
-    assert player.index == 4 and player.next_button.disabled
+    assert player.index == 4
     player.next()
     assert player.index == 4
     player.step_to(0)
-    assert player.prev_button.disabled and "Step 1 of 5" in player.text.value
-    player.slider.value = 4  # the slider (and the play button linked to it) is 1-based
-    assert player.index == 3 and "x2w2 = x2 * w2" in player.text.value
-    assert "text/plain" in player._repr_mimebundle_()
+    player.prev()
+    assert player.index == 0
+    player.step_to(3)
+    assert "x2w2 = x2 * w2" in player.text
+    assert repr(player) == "<StepPlayer: step 4 of 5>"
 
 
-def test_widget_without_ipywidgets_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_player_html_is_self_contained_and_opens_at_its_step() -> None:
+    steps = backprop_steps(neuron())
+    player = steps.widget()
+    player.step_to(3)
+    fragment = player._repr_html_()
+    # Without scripts: that step's picture and text, and how to step through.
+    assert 'src="data:image/svg+xml;base64,' in fragment
+    assert "Step 4 of 5\n\nx2w2 = x2 * w2" in html.unescape(fragment)
+    assert "To step through" in fragment
+    # No network: nothing is loaded from anywhere.
+    for page in (fragment, steps.to_html(), player.to_html()):
+        assert not re.search(r"""(src|href)=["']?(https?:)?//""", page)
+        assert "<script src" not in page
+    # Every step's text is embedded for the script.
+    data = json.loads(re.search(r'class="atp-data">(.*?)</script>', fragment, re.S)
+                      .group(1).replace("<\\/", "</"))
+    assert data["texts"] == [f"Step {i + 1} of 5\n\n{s.explain()}" for i, s in enumerate(steps)]
+    assert data["start"] == 3
+    assert steps._repr_html_().count('class="autograd-tiny-player"') == 1
+    assert steps.to_html().startswith("<!DOCTYPE html>")
+
+
+def test_every_step_picture_has_the_same_layout() -> None:
+    from autograd_tiny.player import _focus, _patches, apply_patch, step_pictures
+
+    for root in (neuron(), small_graph(with_sum=False)):
+        steps = backprop_steps(root)
+        svgs = step_pictures(steps)
+        assert len({re.search(r'<svg width="[^"]+" height="[^"]+"', s).group(0)  # type: ignore[union-attr]
+                    for s in svgs}) == 1
+        # Nodes stay where they are: each node's outline is the same at every step.
+        outline = re.compile(r'<title>(v\d+(?:_op)?)</title>\n<(?:polygon|ellipse) [^>]*?'
+                             r'((?:points|cx)="[^"]*"(?: cy="[^"]*")?)')
+        boxes = [outline.findall(svg) for svg in svgs]
+        assert len(boxes[0]) == 2 * len(steps) + sum(1 for n in steps.order if not n.children)
+        assert all(b == boxes[0] for b in boxes)
+        # The ids the player scrolls into view are the highlighted node, its op and operands.
+        for svg, ids, step in zip(svgs, _focus(steps), steps, strict=True):
+            shapes = dict(re.findall(r'<title>([^<]+)</title>\n<(?:polygon|ellipse) ([^>]*)>', svg))
+            assert "#d62728" in shapes[ids[0]]
+            assert [i for i, attrs in shapes.items() if "#d62728" in attrs] == [ids[0]]
+            operands = re.findall(rf'<title>(v\d+)&#45;&gt;{ids[1]}</title>', svg)
+            assert set(ids[2:]) == set(operands) == {f"v{steps.order.index(c)}"
+                                                     for c in step.node.children}
+        # The embedded patches rebuild every picture exactly, and are small.
+        svg, patches = svgs[0], _patches(svgs)
+        for want, patch in zip(svgs[1:], patches, strict=True):
+            svg = apply_patch(svg, patch)
+            assert svg == want
+        assert len(json.dumps(patches)) < len("".join(svgs[1:])) / 2
+
+
+def test_save_html_writes_the_page_and_the_command_line_does_too(tmp_path: Path) -> None:
+    steps = backprop_steps(neuron())
+    path = steps.save_html(tmp_path / "steps.html")
+    assert path == tmp_path / "steps.html"
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith("<!DOCTYPE html>") and "Step 1 of 5" in text
+    assert [p.name for p in tmp_path.iterdir()] == ["steps.html"]
+    out = subprocess.run([sys.executable, "-m", "autograd_tiny", "steps", "--html",
+                          str(tmp_path / "cli.html")], capture_output=True, text=True, cwd=ROOT,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    page = (tmp_path / "cli.html").read_text(encoding="utf-8")
+    assert "Step 1 of 5" in page and "o = tanh(n)" in html.unescape(page)
+    assert str(tmp_path / "cli.html") in out.stdout
+
+
+def test_a_big_graph_displays_as_text_unless_the_player_is_asked_for() -> None:
+    from autograd_tiny.steps import AUTO_PLAYER_NODES
+
+    xs = [Value(float(i), f"x{i}") for i in range(AUTO_PLAYER_NODES)]
+    steps = backprop_steps(Value.sum(xs).tanh())
+    assert steps._repr_html_() is None
+    small = backprop_steps(Value.sum(xs[: AUTO_PLAYER_NODES - 2]).tanh())
+    assert "autograd-tiny-player" in (small._repr_html_() or "")
+
+
+def test_widget_needs_no_ipywidgets(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "ipywidgets", None)
-    with pytest.raises(ImportError, match=re.escape(JUPYTER_EXTRA)):
-        backprop_steps(neuron()).widget()
-    assert JUPYTER_EXTRA == 'pip install "autograd-tiny[jupyter]"'
+    assert "Step 1 of 5" in backprop_steps(neuron()).widget()._repr_html_()
 
 
 def test_import_stays_light() -> None:
@@ -327,3 +387,217 @@ def draw_dot_source(root: Value) -> str:
     from autograd_tiny import draw_dot
 
     return draw_dot(root).source
+
+
+def snapshot(steps) -> list[object]:  # type: ignore[no-untyped-def]
+    """Everything a user can read off the steps: text, pictures, numbers."""
+    return [str(steps), dict(steps.grads), dict(steps.data), dict(steps.names)] + [
+        (s.explain(), s.graph().source, s.upstream, s.local, s.contributions,
+         s.known_grads(), s.finalizes) for s in steps]
+
+
+def test_steps_record_their_numbers_so_later_updates_change_nothing_shown() -> None:
+    import nn
+
+    model = nn.MLP(2, [3, 1], "sigmoid", output_activation="sigmoid", seed=3)
+    x = [Value(0.35, "x1"), Value(0.9, "x2")]
+    out = model(x)
+    loss = nn.mse_loss([out], [0.9])
+    loss.label = "L"
+    steps = backprop_steps(loss)
+    before = snapshot(steps)
+
+    # What a training loop does next: backward, an SGD update, another backward; and a user
+    # renaming and editing nodes by hand.
+    optimizer = nn.SGD(model.parameters(), lr=0.5)
+    loss.backward()
+    optimizer.step()
+    loss.backward()
+    for node in steps.order:
+        if node.children:
+            node.data += 1.0
+    out.label = "renamed"
+    x[0].data = -7.0
+
+    assert snapshot(steps) == before
+    # Not vacuous: the same graph stepped through now reads differently.
+    now = backprop_steps(loss)
+    assert [s.explain() for s in now] != [s.explain() for s in steps]
+    assert [s.graph().source for s in now] != [s.graph().source for s in steps]
+
+
+def test_pictures_and_forward_steps_show_the_recorded_data() -> None:
+    o = neuron()
+    steps, forward = backprop_steps(o), forward_steps(o)
+    text, picture, forward_text = str(steps), steps[2].graph().source, str(forward)
+    for node in toposort(o):
+        node.data = 123.0
+        node.grad = 456.0
+    assert "123" not in str(steps) + steps[2].graph().source + str(forward)
+    assert "456" not in steps[2].graph().source
+    assert (str(steps), steps[2].graph().source, str(forward)) == (text, picture, forward_text)
+    assert "data 0.7071" in picture and "x1w1 = x1 * w1 = 2.0 * (-3.0) = -6.0" in forward_text
+
+
+# Every printed formula, checked: each line `child.grad += F * node.grad = F' * (up) =
+# local * (up) = amount` states a partial F in the op table's words, the same with the
+# numbers put in (F', when it differs), and the result. Evaluating F with the operands'
+# recorded values, and F' as printed, must give the printed local derivative.
+
+FORMULA_FUNCTIONS = {name: f for name, f in FORMULA_GLOBALS.items() if name != "__builtins__"}
+# Negative and positive points; each op also gets its kinks and, with two operands, a
+# negative first operand with an integer second (x**2 at x < 0). Points outside an op's
+# domain (log and sqrt of a negative number) are left out.
+POINTS = (-2.3, -0.7, 0.45, 1.6)
+CHAIN_LINE = re.compile(r"^(?P<child>\S+)\.grad \+= (?P<chain>.*?)"
+                        r"(?:  \(\d+\w\w contribution; .*)?$")
+
+
+def op_cases() -> list[tuple[str, tuple[float, ...]]]:
+    from autograd_tiny.ops import OPS
+
+    cases = []
+    for name, op in OPS.items():
+        n = op.arity if op.arity > 0 else 5  # variadic: sum of 5; dot of 2 weights, 2 inputs, bias
+        firsts = [*POINTS, *(op.domain.kinks if op.domain else ())]
+        points = [(first, *(POINTS[(k + j + 1) % len(POINTS)] for j in range(n - 1)))
+                  for k, first in enumerate(firsts)]
+        if n == 2:
+            points.append((-1.5, 2.0))
+        cases += [(name, point) for point in points if make_node(name, point) is not None]
+    return cases
+
+
+def make_node(name: str, point: tuple[float, ...]) -> Value | None:
+    from autograd_tiny.ops import OPS
+    from autograd_tiny.value import apply
+
+    children = tuple(Value(x, f"u{i}") for i, x in enumerate(point))
+    try:
+        out = apply(OPS[name], children)
+    except (ArithmeticError, ValueError):
+        return None  # outside the op's domain (log of a negative number, ...)
+    out.label = "y"
+    return out
+
+
+def one_sided(step, i: int, eps: float = 1e-6) -> tuple[float, float] | None:  # type: ignore[no-untyped-def]
+    """The op's forward differenced in operand ``i`` at the step's recorded operands, from the
+    right and from the left; None where the op is undefined a step away (a negative base to a
+    non-integer power)."""
+    op = OPS[step.node.op]
+    xs = [step._steps.data[c] for c in step.node.children]
+
+    def f(shift: float) -> float:
+        moved = list(xs)
+        moved[i] += shift
+        return apply(op, tuple(Value(x) for x in moved)).data
+
+    try:
+        here, right, left = f(0.0), f(eps), f(-eps)
+    except (ArithmeticError, ValueError):
+        return None
+    return (right - here) / eps, (here - left) / eps
+
+
+def check_printed_formulas(step) -> int:  # type: ignore[no-untyped-def]
+    """Assert that every chain-rule line's formulas evaluate to its printed result; return
+    how many lines were checked."""
+    names = step._steps.names
+    recorded = {f"{names[n]}.data": value for n, value in step._steps.data.items()}
+    up_name = f"{names[step.node]}.grad"
+    lines = [line.strip() for line in step.explain().splitlines()[1:]]
+    assert len(lines) == len(step.node.children)
+    for i, line in enumerate(lines):
+        m = CHAIN_LINE.match(line)
+        assert m, line
+        assert m["child"] == names[step.node.children[i]]
+        parts = m["chain"].split(" = ")
+        assert len(parts) in (3, 4), line
+        symbols, *numbers, result, amount = parts
+        assert symbols.endswith(f" * {up_name}"), line
+        formula = symbols[: -len(f" * {up_name}")]
+        up = result.rsplit(" * ", 1)[1]
+        local = float(result[: -len(f" * {up}")])
+        assert float(up.strip("()")) == pytest.approx(step.upstream, rel=1e-5)
+        assert local == pytest.approx(float(step.local[i]), rel=1e-5, abs=1e-12)
+        assert float(amount) == pytest.approx(local * float(up.strip("()")), rel=1e-5,
+                                              abs=1e-12)
+        # The printed result is the derivative: it lies between the one-sided differences of
+        # the op's forward (equal but for O(eps) away from a kink).
+        slopes = one_sided(step, i)
+        if slopes is not None:
+            lo, hi = min(slopes), max(slopes)
+            tol = 1e-4 * (1 + abs(local))
+            assert lo - tol <= local <= hi + tol, \
+                f"{line}: the printed result {local} is not the central difference {slopes}"
+        # F with the recorded operand values (longest names first: u1 before u10).
+        exact = formula
+        for name in sorted(recorded, key=len, reverse=True):
+            exact = exact.replace(name, f"({recorded[name]!r})")
+        value = eval(exact, {"__builtins__": {}}, FORMULA_FUNCTIONS)  # noqa: S307
+        assert float(value) == pytest.approx(local, rel=1e-5, abs=1e-9), (line, exact)
+        if numbers:
+            assert numbers[0].endswith(f" * {up}"), line
+            printed = numbers[0][: -len(f" * {up}")]
+            value = eval(printed, {"__builtins__": {}}, FORMULA_FUNCTIONS)  # noqa: S307
+            # The numbers are printed to 6 digits, so allow for that rounding.
+            assert float(value) == pytest.approx(local, rel=1e-4, abs=1e-6), (line, printed)
+    return len(lines)
+
+
+@pytest.mark.parametrize(("name", "point"), op_cases(), ids=lambda v: repr(v))
+def test_every_printed_formula_evaluates_to_the_printed_result(name: str,
+                                                               point: tuple[float, ...]) -> None:
+    out = make_node(name, point)
+    assert out is not None
+    steps = backprop_steps(out)
+    assert check_printed_formulas(steps[0]) == len(point)
+
+
+def test_every_op_has_its_formulas_checked_at_several_points() -> None:
+    from autograd_tiny.ops import OPS
+
+    checked: dict[str, list[tuple[float, ...]]] = {}
+    for name, point in op_cases():
+        checked.setdefault(name, []).append(point)
+    assert set(checked) == set(OPS)
+    for name, points in checked.items():
+        assert any(p[0] < 0 for p in points) or name in ("log", "sqrt"), name
+        assert any(p[0] > 0 for p in points), name
+        kinks = OPS[name].domain.kinks if OPS[name].domain else ()
+        assert all(any(p[0] == k for p in points) for k in kinks), name
+
+
+@pytest.mark.parametrize(("name", "wrong"), [("sin", "-cos(x)"), ("tanh", "(1 + out**2)"),
+                                             ("/", "out / b")])
+def test_a_wrong_formula_text_fails_the_check(name: str, wrong: str) -> None:
+    # The text is the rule backward runs, so a wrong one is printed and computed alike: the
+    # check catches it by the printed result's disagreement with central differences, and
+    # gradcheck does too.
+    import dataclasses
+
+    from autograd_tiny import GradcheckError, gradcheck
+
+    op = OPS[name]
+    bad = dataclasses.replace(op, partials=(*op.partials[:-1], wrong))
+    for point in [(0.45, 1.6), (-2.3, 0.45)]:
+        xs = point[: op.arity]
+        check_printed_formulas(backprop_steps(apply(op, tuple(Value(x) for x in xs)))[0])
+        with pytest.raises(AssertionError, match="central difference"):
+            check_printed_formulas(backprop_steps(apply(bad, tuple(Value(x) for x in xs)))[0])
+        assert gradcheck(lambda *vs: apply(op, vs), xs)
+        with pytest.raises(GradcheckError):
+            gradcheck(lambda *vs: apply(bad, vs), xs)
+
+
+def test_save_html_into_a_missing_directory_names_it_and_writes_nothing(tmp_path: Path) -> None:
+    steps = backprop_steps(neuron())
+    with pytest.raises(FileNotFoundError, match=re.escape(str(tmp_path / "missing"))):
+        steps.save_html(tmp_path / "missing" / "steps.html")
+    assert list(tmp_path.iterdir()) == []
+    out = subprocess.run([sys.executable, "-m", "autograd_tiny", "steps", "--html",
+                          str(tmp_path / "missing" / "x.html")], capture_output=True, text=True,
+                         cwd=ROOT, timeout=120)
+    assert out.returncode == 2 and "does not exist" in out.stderr
+    assert "Traceback" not in out.stderr

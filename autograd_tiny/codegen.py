@@ -1,0 +1,380 @@
+"""Code generation for ``compile``: a traced graph written out as straight-line Python.
+
+The forward is one line per node in the order the trace made them (``+ * / -`` written as
+operators, ``dot``, ``sum`` and ``relu`` written out where that is their forward bit for bit,
+other ops called by name); guards go where their comparison was made. The backward follows
+``backward()``'s order, one ``g_child += partial * g_node`` per edge whose gradient is wanted,
+the partial filled in from the op table's formula text, under ``if g_node:``.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import functools
+import itertools
+import keyword
+import linecache
+import math
+import operator
+import random
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from . import engine, ops
+from .ops import OPS, Op, fill
+from .value import Value
+
+# The functions the op table's formula texts call, as the engine evaluates them.
+FORMULA_GLOBALS: dict[str, Any] = {k: v for k, v in ops.FORMULA_GLOBALS.items()
+                                   if k != "__builtins__"}
+
+_INFIX = {"+": (operator.add, "{} + {}"), "*": (operator.mul, "{} * {}"),
+          "/": (operator.truediv, "{} / {}"), "-": (operator.neg, "-{}")}
+_PLUMBING = {"rows", "params", "grads", "seed", "results", "inf", "nan"}
+DATA = Value.__dict__["data"]  # the slot behind Value.data
+_COUNT = itertools.count(1)
+
+
+class TraceError(TypeError):
+    """``f`` cannot be compiled: it depends on the data in a way a trace cannot check."""
+
+
+def _forward_names() -> tuple[dict[str, str], dict[str, str], dict[str, Any]]:
+    """A Python name per op (its forward, called by the generated code), a name per formula
+    function (``formula_log`` where the op ``log`` took ``log``), and their namespace."""
+    names: dict[str, str] = {}
+    namespace: dict[str, Any] = {"inf": math.inf, "nan": math.nan}
+    for op in OPS.values():
+        infix = _INFIX.get(op.name)
+        if infix is not None and op.forward is infix[0]:
+            continue
+        name = {"**": "power"}.get(op.name, op.name)
+        while (name in namespace or keyword.iskeyword(name)
+               or getattr(builtins, name, op.forward) is not op.forward):
+            name += "_"
+        names[op.name] = name
+        namespace[name] = op.forward
+    formula: dict[str, str] = {}
+    for name, fn in FORMULA_GLOBALS.items():
+        formula[name] = name if namespace.get(name, fn) is fn else f"formula_{name}"
+        namespace[formula[name]] = fn
+    return names, formula, namespace
+
+
+_FORWARD, _FORMULA, _NAMESPACE = _forward_names()
+
+
+@dataclass(frozen=True)
+class Guard:
+    """``lhs op rhs`` was ``outcome`` when traced; the trace holds only while it still is."""
+
+    lhs: Value
+    op: str
+    rhs: Value | float
+    outcome: bool
+    after: int  # how many nodes had been made when it was checked
+    where: str
+
+
+@dataclass
+class Trace:
+    """One compiled path: its source, the function, its guards, and the constants it wrote in
+    with the Values they came from (checked unchanged before each run)."""
+
+    source: str
+    run: Callable[..., list[tuple[float, ...]]]
+    guards: list[Guard]
+    constants: list[tuple[Value, float]]
+
+
+def same(a: float, b: float) -> bool:
+    return a == b or (a != a and b != b)
+
+
+_NOT_WORD = re.compile(r"\W")
+
+
+def _identifier(label: str) -> str:
+    name = _NOT_WORD.sub("_", label)
+    return "_" + name if name[:1].isdigit() else name
+
+
+def generate(root: Value, carried: list[Value], nodes: list[Value], checks: list[Guard],
+             inputs: list[Value], params: list[Value], argnums: tuple[int, ...],
+             arg_names: list[str]) -> Trace:
+    """Python for the traced graph: forward in the order it ran, backward in backward()'s."""
+    made = {id(v): i for i, v in enumerate(nodes)}
+    kind: dict[int, str] = {id(v): "input" for v in inputs}
+    kind.update({id(p): "param" for p in params})
+    # Which nodes the forward needs: the outputs, the guards' operands, and all below them.
+    needed: set[int] = set()
+    stack = [root, *carried, *[g.lhs for g in checks],
+             *[g.rhs for g in checks if isinstance(g.rhs, Value)]]
+    constants: dict[int, Value] = {}
+    while stack:
+        v = stack.pop()
+        if id(v) in needed:
+            continue
+        needed.add(id(v))
+        if id(v) in made:
+            stack.extend(v.children)
+        elif id(v) not in kind:
+            if v.children:
+                raise TraceError(f"cannot compile: the function uses {v!r}, computed outside "
+                                 "it by op {v.op!r}; compute it inside, or pass it as an input")
+            constants[id(v)] = v
+
+    names: dict[int, str] = {}
+    taken = set(_NAMESPACE) | _PLUMBING
+
+    def name(v: Value, default: str) -> str:
+        base = _identifier(v.label) if v.label else default
+        candidate = base
+        k = 2
+        while candidate in taken or keyword.iskeyword(candidate) or hasattr(builtins, candidate):
+            candidate, k = f"{base}_{k}", k + 1
+        taken.add(candidate)
+        names[id(v)] = candidate
+        return candidate
+
+    for v, arg in zip(inputs, arg_names, strict=True):
+        name(v, arg)
+    for i, p in enumerate(params):
+        name(p, f"p{i}")
+    forward = [v for v in nodes if id(v) in needed]
+    for i, v in enumerate(forward):
+        name(v, f"n{i}")
+
+    def ref(v: Value | float) -> str:
+        if not isinstance(v, Value):
+            return _literal(v)
+        if id(v) in constants:
+            return _literal(DATA.__get__(v, Value))
+        return names[id(v)]
+
+    lines = ["def compiled(rows, params, grads, seed):",
+             f'    """Generated from a trace of {len(forward)} ops; see autograd_tiny.compile."""']
+    if params:
+        lines.append(f"    {_unpack([names[id(p)] for p in params])} = params")
+        lines.append(f"    {_unpack(['g_' + names[id(p)] for p in params])} = grads")
+    lines += ["    results = []", f"    for {_unpack([names[id(v)] for v in inputs]) or '_'} "
+              "in rows:"]
+    guards = sorted(checks, key=lambda g: g.after)
+    body: list[str] = ["# forward"]
+    k = 0
+    node: Value | None
+    for node in [*forward, None]:
+        # A guard goes before the first node made after it was checked.
+        limit = made[id(node)] if node is not None else len(nodes)
+        while k < len(guards) and guards[k].after <= limit:
+            g = guards[k]
+            test = f"{ref(g.lhs)} {g.op} {ref(g.rhs)}"
+            body.append(f"if {'not ' if g.outcome else ''}({test}):  # guard, {g.where}")
+            body.append("    break  # another path: the caller traces again")
+            k += 1
+        if node is not None:
+            body.append(f"{names[id(node)]} = {_forward_line(node, ref)}")
+
+    # Backward over the interpreter's order, where a wanted gradient lies below, and where a
+    # partial can raise (sqrt at 0): backward() evaluates every partial of a node it reaches.
+    order = engine.toposort(root)
+    wanted = {id(inputs[i]) for i in argnums} | {id(p) for p in params}
+    grads: set[int] = set()
+    for v in order:
+        if id(v) in wanted or any(id(c) in grads for c in v.children) or (
+                v.children and any(_risky(v._op_entry, len(v.children)))):
+            grads.add(id(v))
+    body.append("# backward")
+    inner = [v for v in order if v.children and id(v) in grads and v is not root]
+    zeros = [f"g_{names[id(inputs[i])]}" for i in argnums] + [f"g_{names[id(v)]}" for v in inner]
+    for chunk in _chunks(zeros):
+        body.append(" = ".join(chunk) + " = 0.0")
+    if id(root) in grads:
+        if root.children:
+            body.append(f"g_{names[id(root)]} = seed")
+        else:
+            body.append(f"g_{names[id(root)]} += seed")
+    for v in reversed(order):
+        if not v.children or id(v) not in grads:
+            continue
+        gv = f"g_{names[id(v)]}"
+        body.append(f"if {gv}:")
+        n = len(v.children)
+        risky = _risky(v._op_entry, n)
+        for j, c in enumerate(v.children):
+            if id(c) in grads:
+                body.append(f"    g_{names[id(c)]} += {_partial(v, j, n, ref)}{gv}")
+            elif risky[j]:
+                body.append(f"    {_partial(v, j, n, ref)[:-3]}  # raises where backward() would")
+    outs = [ref(root), *[ref(c) for c in carried]] + [f"g_{names[id(inputs[i])]}" for i in argnums]
+    body.append(f"results.append(({', '.join(outs)},))")
+    lines += ["        " + line for line in body]
+    if params:
+        lines.append(f"    grads[:] = {_unpack(['g_' + names[id(p)] for p in params])}")
+    lines.append("    return results")
+    source = "\n".join(lines) + "\n"
+    namespace = dict(_NAMESPACE)
+    filename = f"<autograd_tiny.compile #{next(_COUNT)}>"
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    exec(builtins.compile(source, filename, "exec"), namespace)  # tracebacks show its lines
+    const_list = [(v, DATA.__get__(v, Value)) for v in constants.values()]
+    return Trace(source, namespace["compiled"], list(checks), const_list)
+
+
+def _unpack(names: list[str]) -> str:
+    return ", ".join(names) + ("," if len(names) == 1 else "")
+
+
+def _chunks(names: list[str], width: int = 88) -> list[list[str]]:
+    out: list[list[str]] = []
+    line: list[str] = []
+    used = 0
+    for n in names:
+        if line and used + len(n) > width:
+            out.append(line)
+            line, used = [], 0
+        line.append(n)
+        used += len(n) + 3
+    if line:
+        out.append(line)
+    return out
+
+
+def _literal(x: float) -> str:
+    if math.isnan(x):
+        return "nan"
+    if math.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    return repr(x)
+
+
+def _forward_line(v: Value, ref: Callable[[Value], str]) -> str:
+    op = v._op_entry
+    args = [ref(c) for c in v.children]
+    infix = _INFIX.get(op.name)
+    if infix is not None and op.forward is infix[0]:
+        return infix[1].format(*[f"({a})" if a.startswith("-") else a for a in args])
+    # A long chain of + nests as deep as it is long, past what Python's compiler recurses to.
+    forms = _inline_forms(op.name) if op.name in _INLINE else ()
+    for form in forms:
+        if len(args) <= _WRITTEN_OUT_MAX or form not in _WRITTEN_OUT:
+            return form([f"({a})" if a.startswith("-") else a for a in args])
+    return f"{_FORWARD[op.name]}({', '.join(args)})"
+
+
+def _dot_written_out(args: Sequence[str]) -> str:
+    k = len(args) // 2
+    terms = [f"{w} * {x}" for w, x in zip(args[:k], args[k:2 * k], strict=True)]
+    # sum() starts from the bias, or from 0
+    return " + ".join([*args[2 * k:], *terms] if len(args) % 2 else ["0.0", *terms])
+
+
+def _dot_mapped(args: Sequence[str]) -> str:
+    k = len(args) // 2
+    start = f", {args[-1]}" if len(args) % 2 else ""
+    return f"sum(map(mul, ({_unpack(list(args[:k]))}), ({_unpack(list(args[k:2 * k]))})){start})"
+
+
+Form = Callable[[Sequence[str]], str]
+# The hottest ops written out instead of called, in the first form that is the op's forward
+# bit for bit on this Python (``_inline_forms`` checks each once against ``Op.forward``: a
+# compensated sum(), as in Python 3.12, rules out the written-out sum); else the call stays.
+def _sum_written_out(args: Sequence[str]) -> str:
+    return " + ".join(["0.0", *args])  # sum() starts at 0
+
+
+_INLINE: dict[str, list[Form]] = {
+    "dot": [_dot_written_out, _dot_mapped],
+    "sum": [_sum_written_out, lambda args: f"sum(({_unpack(list(args))}))"],
+    "relu": [lambda args: f"({args[0]} if {args[0]} > 0.0 else 0.0)"],
+}
+_NAMESPACE["mul"] = operator.mul
+_WRITTEN_OUT = (_dot_written_out, _sum_written_out)
+_WRITTEN_OUT_MAX = 64  # operands
+
+
+@functools.cache
+def _inline_forms(name: str) -> tuple[Form, ...]:
+    return tuple(form for form in _INLINE[name] if _form_ok(name, form))
+
+
+def _form_ok(name: str, form: Form) -> bool:
+    """True if ``form`` of op ``name`` equals its forward, bit for bit, on random and special
+    operands (signed zeros, infinities, NaN, subnormals) of every size up to 17."""
+    op = OPS[name]
+    rng = random.Random(0)
+    special = [0.0, -0.0, 1.0, -1.0, 0.1, 1 / 3, 5e-324, 1e308, -1e308, math.inf, -math.inf,
+               math.nan]
+    for n in range(1, 18) if op.arity < 0 else [op.arity]:
+        params = [f"a{i}" for i in range(n)]
+        fn = eval(f"lambda {', '.join(params)}: {form(params)}", dict(_NAMESPACE))
+        for _ in range(40):
+            xs = [rng.choice(special) if rng.random() < 0.2 else rng.uniform(-1e3, 1e3)
+                  * 10.0 ** rng.randint(-20, 20) for _ in range(n)]
+            try:
+                expected = op.forward(*xs)
+            except (ArithmeticError, ValueError):
+                continue
+            got = fn(*xs)
+            if not same(got, expected) or (got == got and math.copysign(1, got)
+                                              != math.copysign(1, expected)):
+                return False
+    return True
+
+
+def _partial(node: Value, i: int, n: int, ref: Callable[[Value], str]) -> str:
+    """The i-th partial of ``node`` as the table writes it, operands named, then `` * ``."""
+    template, used = _template(node._op_entry, i, n)
+    if not template:
+        return ""  # 1 * g is g exactly
+    names: dict[str, str] = {}
+    for k in used:
+        r = ref(node if k < 0 else node.children[k])
+        names[f"o{k}" if k >= 0 else "out"] = f"({r})" if r.startswith("-") and \
+            template not in ("{out}", f"{{o{k}}}") else r
+    return template.format_map(names) + " * "
+
+
+@functools.cache
+def _risky(op: Op, n: int) -> tuple[bool, ...]:
+    """Per operand: can evaluating this partial raise (a division, a power, a log)?"""
+    return tuple(any(t in op.partial_text(i, n) for t in ("/", "**", "log("))
+                 for i in range(n))
+
+
+@functools.cache
+def _template(op: Op, i: int, n: int) -> tuple[str, tuple[int, ...]]:
+    """The partial's text as a format string (``{o0}`` for operand 0, ``{out}`` for the
+    result), and which operands it uses (-1: out)."""
+    text = op.partial_text(i, n)
+    if text.strip() in ("1", "1.0"):
+        return "", ()
+    values = {name: f"v_{k}" for k, name in enumerate(op.operands(n))}
+    code = fill(text, {**values, "out": "v_out"})
+    for fname, renamed in _FORMULA.items():
+        if renamed != fname:
+            code = re.sub(rf"\b{fname}\(", f"{renamed}(", code)
+    code = _factor(code)
+    used = sorted({-1 if m == "out" else int(m) for m in re.findall(r"\bv_(out|\d+)\b", code)})
+    template = re.sub(r"\bv_(\d+)\b", r"{o\1}", code).replace("v_out", "{out}")
+    return template, tuple(used)
+
+
+def _factor(code: str) -> str:
+    """``code`` in parentheses unless it is already one factor of a product."""
+    if code.startswith("(") and code.endswith(")"):
+        depth = 0
+        for j, ch in enumerate(code):
+            depth += (ch == "(") - (ch == ")")
+            if depth == 0:
+                if j == len(code) - 1:
+                    return code
+                break
+    top = ast.parse(code, mode="eval").body
+    if isinstance(top, (ast.Name, ast.Constant, ast.Call, ast.Subscript, ast.UnaryOp)) or (
+            isinstance(top, ast.BinOp) and isinstance(top.op, (ast.Mult, ast.Div, ast.Pow))):
+        return code
+    return f"({code})"

@@ -161,8 +161,9 @@ def draw_dot(root: Value | Model, *, rankdir: str = "LR", show_grad: bool = True
 
 
 def node_names(order: Iterable[Value]) -> dict[Value, str]:
-    """Each value's label, or ``n<i>`` from its position ``i`` in ``order`` (topological)."""
-    return {v: v.label or f"n{i}" for i, v in enumerate(order)}
+    """Each value's name in pictures and step text: its label (a parameter's dotted path in
+    its short form, ``L0.N3.w1``), or ``n<i>`` from its position ``i`` in ``order``."""
+    return {v: short_name(v.label) if v.label else f"n{i}" for i, v in enumerate(order)}
 
 
 def short_name(label: str) -> str:

@@ -32,10 +32,12 @@ derivative jumps, ``poles`` the points to keep away from.
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 import operator
 import re
+import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -290,12 +292,19 @@ def _real_power(a: float, b: float) -> float:
     return a**b
 
 
+# start + x0 + x1 + ..., one rounding per addition as chained + (micrograd's neuron) gives: what
+# sum() does up to Python 3.11; from 3.12 on sum() compensates its rounding, so reduce is used.
+_add_in_order: Callable[[Iterable[float], float], float] = (
+    sum if sys.version_info < (3, 12) else functools.partial(functools.reduce, operator.add))
+
+
 def _dot(*operands: float) -> float:
     """b + w[0]*x[0] + w[1]*x[1] + ..., added in that order as micrograd's neuron does;
     operands ``(*w, *x)`` then ``b`` if given."""
     k = len(operands) // 2
     products = map(operator.mul, operands[:k], operands[k:2 * k])
-    return sum(products, operands[-1]) if len(operands) % 2 else sum(products)
+    start = operands[-1] if len(operands) % 2 else 0.0
+    return _add_in_order(products, start)
 
 
 def _dot_call(n: int) -> str:

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from . import engine
+from .draw import node_names
 from .ops import fill
 from .value import Value
 
@@ -80,11 +81,6 @@ def _substitute(text: str, node: Value, show: Callable[[Value], str]) -> str:
 def _ordinal(n: int) -> str:
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
     return f"{n}{suffix}"
-
-
-def node_names(order: Sequence[Value]) -> dict[Value, str]:
-    """Each node's label, or ``n<i>`` from its position in topological order when unlabelled."""
-    return {node: node.label or f"n{i}" for i, node in enumerate(order)}
 
 
 def _freeze(order: Sequence[Value]) -> dict[Value, Value]:

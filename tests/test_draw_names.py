@@ -103,3 +103,18 @@ def test_too_big_graph_error_points_to_the_model_view() -> None:
     assert isinstance(out, Value)
     with pytest.raises(ValueError, match=r"draw_dot\(model\)"):
         draw_dot(out, max_nodes=100)
+
+
+def test_step_text_and_its_picture_name_parameters_alike() -> None:
+    model = nn.MLP(2, [2, 1], seed=0)
+    out = model([1.0, 2.0])
+    assert isinstance(out, Value)
+    step = backprop_steps(out)[0]
+    text, src = step.explain(), step.graph().source
+    for name, p in model.named_parameters():
+        if p in step.node.children:
+            short = short_name(name)
+            assert short != name
+            assert f"{short}.grad +=" in text
+            assert f"{{ {short} | data" in src
+            assert name not in text  # the full path is the picture's tooltip, not the text

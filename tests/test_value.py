@@ -439,3 +439,13 @@ def test_backward_leaves_the_garbage_collector_as_it_was() -> None:
             assert gc.isenabled() is enabled
     finally:
         gc.enable()
+
+
+def test_dot_adds_in_chained_order_with_one_rounding_per_addition():
+    """b + w0*x0 + w1*x1 + ... exactly as chained ``+`` (micrograd's neuron) gives it, on every
+    Python: sum() compensates its rounding from 3.12 on and would give 2.0 here."""
+    ws, xs, b = [1e100, 1.0, -1e100], [1.0, 1.0, 1.0], 1.0
+    chained = ((b + ws[0] * xs[0]) + ws[1] * xs[1]) + ws[2] * xs[2]
+    assert chained == 0.0
+    assert Value.dot(ws, xs, b).data == chained
+    assert Value.dot([Value(w) for w in ws], [Value(x) for x in xs], Value(b)).data == chained

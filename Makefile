@@ -10,7 +10,7 @@ INSTALL := PYTHONWARNINGS="ignore:Editable installation" $(PY) -m pip install --
 # Jupyter refuses to run as root (a container, CI) unless told to.
 LAB_ARGS ?= $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: demo lab test lint bench clean
+.PHONY: demo lab test lint bench notebooks-sync clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,11 @@ lint: $(STAMP)
 
 test: lint
 	$(PY) -m pytest -q -p no:cacheprovider --nbmake tests notebooks
+
+# Each notebook has a jupytext twin (percent-format .py) so a lesson's change reads as a code
+# diff; after editing either side, this brings the other up to date (make test checks it).
+notebooks-sync: $(STAMP)
+	$(VENV)/bin/jupytext --sync notebooks/*.ipynb
 
 bench: $(STAMP)
 	$(PY) -m benchmarks.run

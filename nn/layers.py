@@ -48,6 +48,12 @@ def _size(n: object, what: str) -> int:
     return n
 
 
+def _flag(x: object, what: str) -> bool:
+    if not isinstance(x, bool):
+        raise TypeError(f"{what} must be True or False, got {type(x).__name__} {x!r}")
+    return x
+
+
 def _inputs(x: Input, nin: int) -> list[Value]:
     """``x`` as a list of ``nin`` Values (numbers become leaves once, shared by every neuron)."""
     if isinstance(x, (Value, int, float)):
@@ -70,7 +76,7 @@ class Neuron(Module):
         nin = _size(nin, "nin")
         self._act = _activation(activation)
         self.activation = activation
-        self.fused = bool(fused)
+        self.fused = _flag(fused, "fused")
         rng = random.Random() if rng is None else rng
         self.w = [Value(rng.uniform(-1, 1)) for _ in range(nin)]
         self.b = Value(0.0)
@@ -101,6 +107,10 @@ class Neuron(Module):
     def config(self) -> dict[str, Any]:
         return {"nin": self.nin, "activation": self.activation, "fused": self.fused}
 
+    @classmethod
+    def parameter_count(cls, config: dict[str, Any]) -> int:
+        return _size(config["nin"], "nin") + 1
+
     def __repr__(self) -> str:
         return f"Neuron(nin={self.nin}, activation={self.activation!r}{_fused(self.fused)})"
 
@@ -115,7 +125,7 @@ class Layer(Module):
         rng = random.Random() if rng is None else rng
         self.nin = nin
         self.activation = activation
-        self.fused = bool(fused)
+        self.fused = _flag(fused, "fused")
         self.neurons = [Neuron(nin, activation, rng=rng, fused=fused) for _ in range(nout)]
         self.label_parameters()
 
@@ -142,6 +152,10 @@ class Layer(Module):
         return {"nin": self.nin, "nout": self.nout, "activation": self.activation,
                 "fused": self.fused}
 
+    @classmethod
+    def parameter_count(cls, config: dict[str, Any]) -> int:
+        return _size(config["nout"], "nout") * (_size(config["nin"], "nin") + 1)
+
     def __repr__(self) -> str:
         return (f"Layer(nin={self.nin}, nout={self.nout}, activation={self.activation!r}"
                 f"{_fused(self.fused)})")
@@ -166,7 +180,7 @@ class MLP(Module):
         last = len(nouts) - 1
         self.activation = activation
         self.output_activation = output_activation
-        self.fused = bool(fused)
+        self.fused = _flag(fused, "fused")
         self.layers = [
             Layer(sizes[i], sizes[i + 1], output_activation if i == last else activation,
                   rng=rng, fused=fused)
@@ -198,6 +212,14 @@ class MLP(Module):
     def config(self) -> dict[str, Any]:
         return {"nin": self.nin, "nouts": self.nouts, "activation": self.activation,
                 "output_activation": self.output_activation, "fused": self.fused}
+
+    @classmethod
+    def parameter_count(cls, config: dict[str, Any]) -> int:
+        nouts = config["nouts"]
+        if not isinstance(nouts, list):
+            raise TypeError(f"nouts must be a list of layer sizes, got {type(nouts).__name__}")
+        sizes = [_size(config["nin"], "nin")] + [_size(n, "nouts") for n in nouts]
+        return sum(nout * (nin + 1) for nin, nout in zip(sizes, sizes[1:], strict=False))
 
     def __repr__(self) -> str:
         lines = [f"  (layers.{i}): {layer!r}" for i, layer in enumerate(self.layers)]

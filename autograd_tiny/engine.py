@@ -86,11 +86,12 @@ def _backprop(order: list[Value], create_graph: bool) -> None:
             if anomaly:
                 _check_finite(node)
     except ArithmeticError as e:
-        if node is None:
-            raise
+        if node is None or isinstance(e, FloatingPointError):
+            raise  # _check_finite's message already names the node
         from .value import describe
 
-        raise type(e)(f"backward through {node._fn.name}({describe(node.children)}): {e}") \
+        kind = FloatingPointError if anomaly and isinstance(e, OverflowError) else type(e)
+        raise kind(f"backward through {node._fn.name}({describe(node.children)}): {e}") \
             from None
 
 
@@ -114,6 +115,9 @@ def backward(root: Value, grad: Any = 1.0, *, create_graph: bool = False) -> Non
         grad = as_float(grad, "backward grad")
         if create_graph:
             grad = cls(grad)
+    if is_anomaly_enabled() and not math.isfinite(float(grad)):
+        raise FloatingPointError(f"backward seed grad = {float(grad)} for the root "
+                                 f"{root.label or repr(root.data)}")
     order = toposort(root)
     for node in order:
         if node.children:

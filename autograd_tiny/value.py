@@ -47,7 +47,10 @@ def apply(op: Op, children: tuple[Value, ...]) -> Value:
     try:
         data = op.forward(*[c.data for c in children])
     except (ArithmeticError, ValueError) as e:
-        raise type(e)(f"{op.name}({describe(children)}): {e}") from None
+        # Inside detect_anomaly an overflow (exp(1000)) is the anomaly it promises to report.
+        kind = FloatingPointError if isinstance(e, OverflowError) and MODE.get().anomaly \
+            else type(e)
+        raise kind(f"{op.name}({describe(children)}): {e}") from None
     mode = MODE.get()
     if mode is NORMAL:
         return _node(data, children, op)

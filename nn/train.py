@@ -154,6 +154,9 @@ def fit(model: Module | Callable[[Any], Any], X: Sequence[Sequence[float]], y: S
             preds = [model(X[i]) for i in batch]
             targets = [y[i] for i in batch]
             value = loss_fn(preds, targets)
+            if not isinstance(value, Value):
+                raise TypeError(f"the loss must return a Value built from the predictions, "
+                                f"got {type(value).__name__}: {value!r:.60}")
             if l2:
                 value = value + l2 * l2_penalty(params)
             if l1:

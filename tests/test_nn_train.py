@@ -296,3 +296,14 @@ def test_fit_works_on_value_inputs():
     history = nn.fit(model, X, [1.0, 0.0], loss="bce_logits", progress=False, epochs=3,
                      optimizer=nn.SGD(model.parameters(), lr=0.1))
     assert len(history.loss) == 3
+
+
+@pytest.mark.parametrize("result", [0.5, 1, None, [Value(1.0)]])
+def test_a_loss_callable_that_returns_no_value_is_a_type_error(result):
+    model = nn.MLP(2, [1], seed=0)
+    before = model.state_dict()
+    with pytest.raises(TypeError, match=f"the loss must return a Value .* got "
+                                        f"{type(result).__name__}"):
+        nn.fit(model, [[0.0, 1.0]], [1.0], loss=lambda preds, targets: result, epochs=1,
+               optimizer=nn.SGD(model.parameters(), lr=0.1), progress=False)
+    assert model.state_dict() == before

@@ -18,8 +18,6 @@ from .engine import toposort
 from .value import Value
 
 if TYPE_CHECKING:
-    from graphviz import nohtml
-
     from .render import Digraph
 
 RANKDIRS = ("LR", "RL", "TB", "BT")

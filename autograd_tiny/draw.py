@@ -121,7 +121,7 @@ def draw_dot(root: Value, *, rankdir: str = "LR", show_grad: bool = True,
             where.node(op, label=v.op, shape="circle" if len(v.op) <= 2 else "ellipse",
                        width="0.3", height="0.3", margin="0.02", fontsize="10")
             # Where operand order matters (a / b, a ** b) each edge names its operand.
-            fn = v._fn
+            fn = v._op_entry
             operands = fn.args if not fn.commutative and len(fn.args) > 1 else \
                 ("",) * len(v.children)
             edges.extend((ids[c], op, arg) for c, arg in zip(v.children, operands, strict=True))

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import math
 from typing import TYPE_CHECKING, Any
 
 from .modes import enable_grad, is_anomaly_enabled
+from .ops import as_float, describe
 
 if TYPE_CHECKING:
     from .value import Value
+
+_NOTHING = contextlib.nullcontext()
 
 
 def toposort(root: Value) -> list[Value]:
@@ -39,22 +44,37 @@ def toposort(root: Value) -> list[Value]:
     return order
 
 
-def local_partials(node: Value, create_graph: bool = False) -> tuple[Any, ...]:
-    """The node's local derivatives d node / d child, one per child, from the op table."""
-    if create_graph:
-        partials = node._fn.rule(node, *node.children)
-    else:
-        partials = node._fn.rule(node.data, *[c.data for c in node.children])
-    if len(partials) != len(node.children):
-        from .value import describe
+def _op_nodes_reset(root: Value) -> list[Value]:
+    """The op nodes of ``toposort(root)`` in the same order, leaves left out, each grad set to
+    0 as it is placed: the order backward runs the chain rule in, with its reset done on the
+    way. A leaf is passed over without entering ``visited``."""
+    order: list[Value] = []
+    if not root.children:
+        return order
+    visited = {root}
+    path = [root]
+    todo = [iter(root.children)]
+    while path:
+        for child in todo[-1]:
+            if child.children and child not in visited:
+                visited.add(child)
+                path.append(child)
+                todo.append(iter(child.children))
+                break
+        else:
+            todo.pop()
+            node = path.pop()
+            node.grad = 0.0
+            order.append(node)
+    return order
 
-        raise ValueError(f"the rule of op {node._fn.name!r} returned {len(partials)} "
-                         f"partials for {len(node.children)} children at "
-                         f"{node._fn.name}({describe(node.children)})")
-    return partials
+
+def local_partials(node: Value) -> tuple[float, ...]:
+    """The node's local derivatives d node / d child, one per child, as floats."""
+    return node._op_entry.rule(node.data, *[c.data for c in node.children])
 
 
-def backprop(order: list[Value], create_graph: bool = False) -> None:
+def chain_rule(order: list[Value], create_graph: bool = False) -> None:
     """Apply the chain rule over ``order`` (children before parents), from the end back:
     ``child.grad += local * node.grad``, the only place any grad is accumulated.
 
@@ -63,68 +83,65 @@ def backprop(order: list[Value], create_graph: bool = False) -> None:
     behind a zero gradient, such as sqrt at 0 feeding a relu that is off, so gives 0, not NaN.)
     With ``create_graph=True`` the rules run on Values and record a graph, even in ``no_grad``.
     """
-    if create_graph:
-        with enable_grad():
-            _backprop(order, True)
-    else:
-        _backprop(order, False)
-
-
-def _backprop(order: list[Value], create_graph: bool) -> None:
     anomaly = is_anomaly_enabled()
-    node = None
-    try:
+    with enable_grad() if create_graph else _NOTHING:
         for node in reversed(order):
-            children = node.children
-            if not children:
-                continue
             g = node.grad
             if g == 0.0:
                 continue  # nothing flows back (a Value grad under create_graph is never == 0.0)
-            for child, local in zip(children, local_partials(node, create_graph), strict=False):
+            children = node.children
+            rule = node._op_entry.rule
+            try:
+                if create_graph:
+                    partials = rule(node, *children)
+                elif len(children) == 1:  # activations, the most common op: no list to build
+                    partials = rule(node.data, children[0].data)
+                else:
+                    partials = rule(node.data, *[c.data for c in children])
+            except (ArithmeticError, TypeError) as e:
+                # Inside detect_anomaly an overflow is the anomaly it promises to report.
+                kind = FloatingPointError if anomaly and isinstance(e, OverflowError) \
+                    else type(e)
+                raise kind(f"backward through {node.op}({describe(children)}): {e}") from None
+            for child, local in zip(children, partials, strict=False):
                 child.grad += local * g
             if anomaly:
                 _check_finite(node)
-    except ArithmeticError as e:
-        if node is None or isinstance(e, FloatingPointError):
-            raise  # _check_finite's message already names the node
-        from .value import describe
-
-        kind = FloatingPointError if anomaly and isinstance(e, OverflowError) else type(e)
-        raise kind(f"backward through {node._fn.name}({describe(node.children)}): {e}") \
-            from None
 
 
 def _check_finite(node: Value) -> None:
     for child in node.children:
         if not math.isfinite(float(child.grad)):
-            from .value import describe
-
             who = child.label or repr(child.data)
             raise FloatingPointError(
-                f"backward through {node._fn.name}({describe(node.children)}) gave a "
+                f"backward through {node.op}({describe(node.children)}) gave a "
                 f"gradient of {float(child.grad)} for operand {who}")
 
 
 def backward(root: Value, grad: Any = 1.0, *, create_graph: bool = False) -> None:
-    """``root.backward()``: reset non-leaf grads, seed the root, propagate."""
+    """``root.backward()``: reset the op nodes' grads, seed the root, apply the chain rule.
+
+    The cyclic garbage collector is paused meanwhile: the pass allocates no cycles, and a
+    collection would only rescan the graph.
+    """
     cls = type(root)
     if not isinstance(grad, cls):
-        from .value import as_float
-
         grad = as_float(grad, "backward grad")
         if create_graph:
             grad = cls(grad)
     if is_anomaly_enabled() and not math.isfinite(float(grad)):
         raise FloatingPointError(f"backward seed grad = {float(grad)} for the root "
                                  f"{root.label or repr(root.data)}")
-    order = toposort(root)
-    for node in order:
-        if node.children:
-            node.grad = 0.0
-    root.grad += grad
-    backprop(order, create_graph)
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        order = _op_nodes_reset(root)
+        root.grad += grad
+        chain_rule(order, create_graph)
+    finally:
+        if collecting:
+            gc.enable()
     if create_graph:
-        for node in order:
+        for node in toposort(root):
             if not isinstance(node.grad, cls):
                 node.grad = cls(float(node.grad))

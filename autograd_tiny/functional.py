@@ -12,7 +12,7 @@ import numbers
 from collections.abc import Callable
 from typing import Any
 
-from .engine import backprop, toposort
+from .engine import backward, toposort
 from .modes import enable_grad
 from .value import Value
 
@@ -54,17 +54,16 @@ def _as_input(x: object, i: int) -> Value:
 
 def gradients(y: Value, xs: list[Value], create_graph: bool) -> list[Any]:
     """d y / d x for each x, without changing any ``.grad`` of the graph as it was before."""
-    order = toposort(y)
-    saved = [node.grad for node in order]
-    reached = set(order)
+    nodes = toposort(y)
+    saved = [node.grad for node in nodes]
+    reached = set(nodes)
     try:
-        for node in order:
+        for node in nodes:
             node.grad = 0.0
-        y.grad = Value(1.0) if create_graph else 1.0
-        backprop(order, create_graph)
+        backward(y, create_graph=create_graph)
         result = [x.grad if x in reached else 0.0 for x in xs]
     finally:
-        for node, g in zip(order, saved, strict=True):
+        for node, g in zip(nodes, saved, strict=True):
             node.grad = g
     if create_graph:
         result = [g if isinstance(g, Value) else Value(float(g)) for g in result]

@@ -1,86 +1,275 @@
-"""The op table: every primitive's forward on floats and its local-derivative rule.
+"""The op table: for every primitive, how it is called and written, its forward on floats, and
+its local derivatives as formula texts. It is the one place a derivative is written.
 
-A rule is called as ``rule(out, *xs)`` and returns one partial derivative d out / d x_i per
-child. It is written with ordinary arithmetic, so the same rule gives floats in a plain
-``backward()`` (``out`` and ``xs`` are floats) and ``Value``s under ``create_graph=True``
-(``out`` is the node itself and ``xs`` its children), which is what makes higher-order
-derivatives work without a second set of rules.
+What other modules (and tools such as a code generator) rely on:
 
-``text`` gives each partial as the step-through writes it: one string per child for a fixed
-arity, or a function ``(i, n) -> str`` for the variadic ``sum`` and ``dot``. The operands are
-called by the op's ``args`` (``x`` for one, ``a, b`` for two unless named otherwise), ``x[i]``
-and ``w[i]`` in ``dot``; ``out`` is the result. ``note`` states the convention at a kink.
+- ``OPS: dict[str, Op]``, keyed by ``Op.name``, which is also ``Value.op`` of the nodes the op
+  makes: the operator symbol for arithmetic, the method name otherwise.
+- ``Op.arity`` (-1 for the variadic ``sum`` and ``dot``), ``Op.forward`` (floats in, a float
+  out), ``Op.args`` (the operands' names for a fixed arity: ``x``; ``a, b``; ``x, slope``) and
+  ``Op.operands(n)`` (the names of n operands, for any arity: ``x[0], x[1], ...`` for ``sum``;
+  ``w[0], ..., x[0], ..., b`` for ``dot``).
+- ``Op.partial_text(i, n)``: d out / d operand i as a Python expression over the operand names
+  and ``out`` (the op's result), e.g. ``"(1 - out**2)"``. ``Op.call_text(n)`` is the Python a
+  user writes to apply the op (``"a ** b"``, ``"x.tanh()"``); ``Op.math_text(n)`` how it reads
+  in math (``"a ** b"``, ``"tanh(x)"``); ``fill(text, {name: shown})`` writes operands into
+  any of these texts.
+- ``FORMULA_GLOBALS``: the namespace the texts are evaluated in. Its functions (``log``, ``sin``,
+  ``cos``, ``sigmoid``, ``sign``, ``const``) work on floats and on Values.
+- ``Op.rule``: ``rule(out, *operands) -> partials``, generated once from the texts by
+  ``eval`` in ``FORMULA_GLOBALS``. It is what the engine runs: on floats in a plain
+  ``backward()``, on Values (``out`` the node itself) under ``create_graph=True``, which records
+  the derivative as a graph, so higher-order derivatives come from the same texts.
 
-``domain`` describes inputs on which the op is smooth, for the op-sweeping tests and the
-hypothesis strategies: one ``(low, high)`` range per child, ``kinks`` the points where the
+A text is evaluated on Values too, where ``<, <=, >, >=`` compare data but ``==``, ``!=`` and
+truth are identity: a text tests an operand only with ``<, <=, >, >=`` or through
+``const(v)`` (its float, held constant). The convention at a kink is part of the text.
+
+``Domain`` describes inputs on which the op is smooth, for the op-sweeping tests and the
+hypothesis strategies: one ``(low, high)`` range per operand, ``kinks`` the points where the
 derivative jumps, ``poles`` the points to keep away from.
 """
 
 from __future__ import annotations
 
 import math
+import numbers
 import operator
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
-Number = Any  # float, or Value when differentiating a derivative
+# Sampling ranges for the op-sweeping tests and the strategies.
+ANY_RANGE = (-3.0, 3.0)
+POSITIVE_RANGE = (0.05, 4.0)
+
+
+class Operand(Protocol):
+    """What a formula sees: a float, or a Value when differentiating a derivative."""
+
+    label: str
+    data: float
+
+
+def as_float(data: object, what: str = "Value data") -> float:
+    """``data`` as a float, or TypeError naming its type if it is not a real number."""
+    if type(data) is float:
+        return data
+    if isinstance(data, numbers.Real):
+        return float(data)
+    raise TypeError(f"{what} must be a real number (int or float), got {type(data).__name__}: "
+                    f"{data!r:.60}")
+
+
+def describe(operands: Iterable[Operand]) -> str:
+    """Operands as an error message shows them: ``x = -1.0, 2.0``."""
+    return ", ".join(f"{v.label} = {v.data!r}" if v.label else repr(v.data) for v in operands)
+
+
+# The functions formula texts may call: on floats they are math's, on Values the Value ops.
+def log(x: Any) -> Any:
+    return math.log(x) if type(x) is float else x.log()
+
+
+def sin(x: Any) -> Any:
+    return math.sin(x) if type(x) is float else x.sin()
+
+
+def cos(x: Any) -> Any:
+    return math.cos(x) if type(x) is float else x.cos()
+
+
+def sigmoid(x: Any) -> Any:
+    return _sigmoid(x) if type(x) is float else x.sigmoid()
+
+
+def sign(x: Any) -> float:
+    """1.0, -1.0 or 0.0 (a constant: its derivative is 0 wherever it exists)."""
+    return 1.0 if x > 0 else -1.0 if x < 0 else 0.0
+
+
+def const(x: Any) -> float:
+    """The number ``x`` holds, as a constant: no derivative flows through it."""
+    return float(x)
+
+
+FORMULA_GLOBALS: dict[str, object] = {
+    "__builtins__": {}, "log": log, "sin": sin, "cos": cos, "sigmoid": sigmoid, "sign": sign,
+    "const": const,
+}
 
 
 @dataclass(frozen=True)
 class Domain:
-    """Where an op is smooth: per-child ranges, and points to keep a margin from."""
+    """Where an op is smooth: per-operand ranges, and points to keep a margin from."""
 
     ranges: tuple[tuple[float, float], ...]
     kinks: tuple[float, ...] = ()
     poles: tuple[float, ...] = ()
 
 
+@dataclass(frozen=True)
+class Variadic:
+    """The operands of a variadic op, in named groups: ``groups`` pairs each name with its
+    size, an expression of the operand count ``n`` (``"n // 2"``).
+
+    A group named ``g`` holds ``g[0], g[1], ...``; a group listed in ``scalars`` holds at most
+    one operand, named ``g``. ``partials[k]`` is the formula of d out / d ``g[i]`` for group
+    ``k``, with ``i`` standing for the index, e.g. ``"x[i]"``.
+    """
+
+    groups: tuple[tuple[str, str], ...]
+    partials: tuple[str, ...]
+    scalars: tuple[str, ...] = ()
+
+    def sizes(self, n: int) -> tuple[int, ...]:
+        """How many operands each group holds, out of ``n``."""
+        return tuple(eval(size, {"__builtins__": {}}, {"n": n}) for _, size in self.groups)
+
+
 @dataclass(frozen=True, eq=False)
 class Op:
-    """One primitive: its name, forward on floats, and local-derivative rule."""
+    """One primitive: its name, how it is called and written, its forward on floats, and its
+    local derivatives as formula texts (one per operand, or ``variadic`` for sum and dot)."""
 
     name: str
     arity: int  # -1 for variadic
     forward: Callable[..., float]
-    rule: Callable[..., tuple[Number, ...]]
-    text: tuple[str, ...] | Callable[[int, int], str]
+    partials: tuple[str, ...] = ()
     domain: Domain | None = None
-    note: str = field(default="")
-    args: tuple[str, ...] = ()  # the operands' names in `text`: x for one, a, b for two
+    args: tuple[str, ...] = ()  # the operands' names: x for one, a, b for two by default
+    call: str | Callable[[int], str] = ""  # default "x.name()"
+    math: str | Callable[[int], str] = ""  # default "name(x)"
     commutative: bool = False  # operand order does not matter (pictures leave edges unnamed)
+    constants: tuple[str, ...] = ()  # operands the public API takes as plain numbers
+    variadic: Variadic | None = None
+    # rule(out, *operands) -> partials, generated from the texts (not given)
+    rule: Callable[..., tuple[Any, ...]] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         if not self.args and self.arity in (1, 2):
             object.__setattr__(self, "args", ("x",) if self.arity == 1 else ("a", "b"))
+        if self.arity >= 0:
+            if len(self.args) != self.arity or len(self.partials) != self.arity:
+                raise ValueError(f"op {self.name!r} takes {self.arity} operands but has "
+                                 f"{len(self.args)} operand names and {len(self.partials)} "
+                                 "partial derivatives")
+            if not self.call and self.args:
+                rest = ", ".join(self.args[1:])
+                object.__setattr__(self, "call", f"{self.args[0]}.{self.name}({rest})")
+            if not self.math and self.args:
+                object.__setattr__(self, "math", f"{self.name}({', '.join(self.args)})")
+        elif self.variadic is None or not self.call or not self.math:
+            raise ValueError(f"variadic op {self.name!r} needs its operand groups, call and math")
+        object.__setattr__(self, "rule", _generate_rule(self))
 
     def __repr__(self) -> str:
         return f"Op({self.name!r})"
 
+    def operands(self, n: int) -> tuple[str, ...]:
+        """The names of ``n`` operands, as the texts write them."""
+        if self.variadic is None:
+            return self.args
+        names: list[str] = []
+        for (group, _), size in zip(self.variadic.groups, self._sizes(n), strict=True):
+            if group in self.variadic.scalars:
+                names += [group] * size
+            else:
+                names += [f"{group}[{i}]" for i in range(size)]
+        return tuple(names)
+
     def partial_text(self, i: int, n: int) -> str:
-        """The i-th partial of this op with n children, as a formula."""
-        if callable(self.text):
-            return self.text(i, n)
-        return self.text[i]
+        """d out / d operand ``i`` of a node with ``n`` operands, as a formula."""
+        if self.variadic is None:
+            return self.partials[i]
+        for text, size in zip(self.variadic.partials, self._sizes(n), strict=True):
+            if i < size:
+                return _INDEX.sub(f"[{i}]", text)
+            i -= size
+        raise IndexError(f"op {self.name!r} with {n} operands has no operand {i}")
+
+    def call_text(self, n: int) -> str:
+        """The Python that applies the op to ``n`` operands named as in ``operands(n)``."""
+        return self.call(n) if callable(self.call) else self.call
+
+    def math_text(self, n: int) -> str:
+        """The op applied to ``n`` operands, written as math."""
+        return self.math(n) if callable(self.math) else self.math
+
+    def _sizes(self, n: int) -> tuple[int, ...]:
+        assert self.variadic is not None
+        sizes = self.variadic.sizes(n)
+        if sum(sizes) != n or any(size > 1 for (group, _), size in
+                                  zip(self.variadic.groups, sizes, strict=True)
+                                  if group in self.variadic.scalars):
+            raise ValueError(f"op {self.name!r} cannot take {n} operands")
+        return sizes
 
 
-# Math that works on floats and on Values alike, for use inside rules.
-def log(x: Number) -> Number:
-    return math.log(x) if isinstance(x, float) else x.log()
+_INDEX = re.compile(r"\[i\]")
+_IDENTIFIER = re.compile(r"\b[A-Za-z_]\w*\b")
+_NAME = re.compile(r"(?<![\w.])[A-Za-z_]\w*(?:\[\d+\])?")
 
 
-def sin(x: Number) -> Number:
-    return math.sin(x) if isinstance(x, float) else x.sin()
+def fill(text: str, values: Mapping[str, str]) -> str:
+    """``text`` (a formula, call or math text) with each name in ``values`` replaced by its
+    value; a value starting with ``-`` is parenthesised unless it stands alone (an argument
+    of a call, or first in the text and not a base of ``**``)."""
+
+    def replace(m: re.Match[str]) -> str:
+        name = m.group()
+        if name not in values:
+            return name
+        shown = values[name]
+        if not shown.startswith("-"):
+            return shown
+        before, after = text[:m.start()].rstrip(" "), text[m.end():].lstrip(" ")
+        alone = (before[-1:] in ("(", "[", ",") and after[:1] in (")", "]", ",", "")) or \
+            (not before and not after.startswith("**"))
+        return shown if alone else f"({shown})"
+
+    return _NAME.sub(replace, text)
 
 
-def cos(x: Number) -> Number:
-    return math.cos(x) if isinstance(x, float) else x.cos()
+def _generate_rule(op: Op) -> Callable[..., tuple[Any, ...]]:
+    """The function the engine calls, made from the op's texts: for a fixed arity
+    ``lambda out, a, b: (b, a)``; for a variadic op one that splits its operands into groups
+    and evaluates each group's text at every index."""
+    if op.variadic is None:
+        partials = "".join(f"{text}, " for text in op.partials)
+        source = f"lambda {', '.join(('out', *op.args))}: ({partials})"
+        return eval(source, FORMULA_GLOBALS)  # type: ignore[no-any-return]
+    v = op.variadic
+    names = [group for group, _ in v.groups]
+    size_of = dict(v.groups)
+    lines = ["def rule(out, *operands):", "    n = len(operands)"]
+    start = ""
+    for k, (group, size) in enumerate(v.groups):  # slice the operands into their groups
+        end = "" if k == len(v.groups) - 1 else f"e{k}"
+        if end:
+            lines.append(f"    {end} = {start + ' + ' if start else ''}{size}")
+        lines.append(f"    {group} = operands[{start}:{end}]")
+        start = end
+    parts = []
+    for group, text in zip(names, v.partials, strict=True):
+        indexed = re.fullmatch(r"(\w+)\[i\]", text)
+        if indexed and indexed.group(1) in names:  # d/dw[i] = x[i]: group x itself
+            other = indexed.group(1)
+            same = size_of[other] == size_of[group]
+            parts.append(f"*{other}" if same else f"*{other}[:len({group})]")
+        elif any(name in names for name in _IDENTIFIER.findall(_INDEX.sub("", text))):
+            parts.append(f"*[{text} for i in range(len({group}))]")
+        else:
+            parts.append(f"*({text},) * len({group})")  # the same constant at every index
+    lines.append(f"    return ({', '.join(parts)},)")
+    namespace = dict(FORMULA_GLOBALS, len=len, range=range)
+    exec("\n".join(lines), namespace)
+    rule: Callable[..., tuple[Any, ...]] = namespace["rule"]  # type: ignore[assignment]
+    return rule
 
 
-def sigmoid(x: Number) -> Number:
-    return _sigmoid(x) if isinstance(x, float) else x.sigmoid()
-
-
+# Forwards on floats.
 def _sigmoid(x: float) -> float:
     """1 / (1 + e^-x), without overflow for large |x|."""
     if x >= 0.0:
@@ -94,87 +283,83 @@ def _softplus(x: float) -> float:
     return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
 
 
-def _pow(a: float, b: float) -> float:
+def _real_power(a: float, b: float) -> float:
+    """a ** b, refusing a negative base with a non-integer exponent (a complex number)."""
     if a < 0.0 and b != math.floor(b):
         raise ValueError("a negative base with a non-integer exponent has no real power")
     return a**b
 
 
-def _pow_rule(out: Number, a: Number, b: Number) -> tuple[Number, Number]:
-    """d/da a**b = b * a**(b-1); d/db a**b = a**b * log(a), defined for a > 0."""
-    # NOTE: where a <= 0 the exponent is a constant (a Value exponent with a <= 0 is refused
-    # in the forward), so b is held constant in d/da and d/db is taken as 0.
-    if a > 0:
-        return b * a ** (b - 1), out * log(a)
-    if float(b) == 0.0:
-        return 0.0, 0.0  # a**0 = 1 for every a, so d/da = 0 even at a = 0
-    return b * a ** (float(b) - 1), 0.0
+def _dot(*operands: float) -> float:
+    """b + w[0]*x[0] + w[1]*x[1] + ..., added in that order as micrograd's neuron does;
+    operands ``(*w, *x)`` then ``b`` if given."""
+    k = len(operands) // 2
+    products = map(operator.mul, operands[:k], operands[k:2 * k])
+    return sum(products, operands[-1]) if len(operands) % 2 else sum(products)
 
 
-def _dot(*xs: float) -> float:
-    n = len(xs) // 2
-    total = sum(map(operator.mul, xs[:n], xs[n : 2 * n]))
-    return total + xs[-1] if len(xs) % 2 else total
-
-
-def _dot_rule(out: Number, *xs: Number) -> tuple[Number, ...]:
-    """d/dw_i (sum_j w_j x_j + b) = x_i; d/dx_i = w_i; d/db = 1."""
-    n = len(xs) // 2
-    partials = xs[n : 2 * n] + xs[:n]
-    return partials + (1.0,) if len(xs) % 2 else partials
-
-
-def _dot_text(i: int, n: int) -> str:
+def _dot_call(n: int) -> str:
     k = n // 2
-    if i < k:
-        return f"x[{i}]"
-    if i < 2 * k:
-        return f"w[{i - k}]"
-    return "1"
+    ws = ", ".join(f"w[{i}]" for i in range(k))
+    xs = ", ".join(f"x[{i}]" for i in range(k))
+    return f"Value.dot([{ws}], [{xs}]{', b' if n % 2 else ''})"
 
 
-REAL = (-3.0, 3.0)
-POSITIVE = (0.05, 4.0)
+def _dot_math(n: int) -> str:
+    terms = [f"w[{i}]*x[{i}]" for i in range(n // 2)]
+    return " + ".join(terms + (["b"] if n % 2 else []))
+
+
+def _sum_call(n: int) -> str:
+    return f"Value.sum([{', '.join(f'x[{i}]' for i in range(n))}])"
+
+
+def _sum_math(n: int) -> str:
+    return " + ".join(f"x[{i}]" for i in range(n))
+
+
+ANY, POSITIVE = Domain((ANY_RANGE,)), Domain((POSITIVE_RANGE,))
 
 OPS: dict[str, Op] = {
     op.name: op
     for op in (
-        Op("+", 2, operator.add, lambda out, a, b: (1.0, 1.0), ("1", "1"),
-           Domain((REAL, REAL)), commutative=True),
-        Op("*", 2, operator.mul, lambda out, a, b: (b, a), ("b", "a"),
-           Domain((REAL, REAL)), commutative=True),
-        Op("/", 2, operator.truediv, lambda out, a, b: (1.0 / b, -out / b),
-           ("1 / b", "-out / b"), Domain((REAL, REAL), poles=(0.0,))),
-        Op("**", 2, _pow, _pow_rule, ("b * a**(b - 1)", "(out * log(a) if a > 0 else 0)"),
-           Domain((POSITIVE, REAL))),
-        Op("-", 1, operator.neg, lambda out, x: (-1.0,), ("-1",), Domain((REAL,))),
-        Op("abs", 1, abs, lambda out, x: (1.0 if x > 0 else -1.0 if x < 0 else 0.0,),
-           ("sign(x)",), Domain((REAL,), kinks=(0.0,)), note="abs'(0) = 0"),
-        Op("exp", 1, math.exp, lambda out, x: (out,), ("out",), Domain((REAL,))),
-        Op("log", 1, math.log, lambda out, x: (1.0 / x,), ("1 / x",), Domain((POSITIVE,))),
-        Op("sqrt", 1, math.sqrt, lambda out, x: (0.5 / out,), ("0.5 / out",),
-           Domain((POSITIVE,))),
-        Op("tanh", 1, math.tanh, lambda out, x: (1.0 - out * out,), ("(1 - out**2)",),
-           Domain((REAL,))),
-        Op("sigmoid", 1, _sigmoid, lambda out, x: (out * (1.0 - out),), ("out * (1 - out)",),
-           Domain((REAL,))),
-        Op("relu", 1, lambda x: x if x > 0.0 else 0.0,
-           lambda out, x: (1.0 if x > 0 else 0.0,), ("(x > 0)",),
-           Domain((REAL,), kinks=(0.0,)), note="relu'(0) = 0"),
+        Op("+", 2, operator.add, ("1", "1"), Domain((ANY_RANGE, ANY_RANGE)),
+           call="a + b", math="a + b", commutative=True),
+        Op("*", 2, operator.mul, ("b", "a"), Domain((ANY_RANGE, ANY_RANGE)),
+           call="a * b", math="a * b", commutative=True),
+        Op("/", 2, operator.truediv, ("1 / b", "-out / b"),
+           Domain((ANY_RANGE, ANY_RANGE), poles=(0.0,)), call="a / b", math="a / b"),
+        # NOTE: where a <= 0 the exponent is a constant (the forward refuses a Value exponent
+        # with a < 0), so d/da holds b constant and d/db is 0; a**0 = 1, so d/da = 0 at b = 0.
+        Op("**", 2, _real_power,
+           ("(b * a**(b - 1) if a > 0 else b * a**(const(b) - 1) if const(b) else 0)",
+            "(out * log(a) if a > 0 else 0)"),
+           Domain((POSITIVE_RANGE, ANY_RANGE)), call="a ** b", math="a ** b"),
+        Op("-", 1, operator.neg, ("-1",), ANY, call="-x", math="-x"),
+        # NOTE: abs'(0) = 0, as in PyTorch.
+        Op("abs", 1, abs, ("sign(x)",), Domain((ANY_RANGE,), kinks=(0.0,)), call="abs(x)"),
+        Op("exp", 1, math.exp, ("out",), ANY),
+        Op("log", 1, math.log, ("1 / x",), POSITIVE),
+        Op("sqrt", 1, math.sqrt, ("0.5 / out",), POSITIVE),
+        Op("tanh", 1, math.tanh, ("(1 - out**2)",), ANY),
+        Op("sigmoid", 1, _sigmoid, ("out * (1 - out)",), ANY),
+        # NOTE: relu'(0) = 0, as in PyTorch.
+        Op("relu", 1, lambda x: x if x > 0.0 else 0.0, ("(x > 0)",),
+           Domain((ANY_RANGE,), kinks=(0.0,))),
+        # NOTE: leaky_relu'(0) = slope, as in PyTorch.
         Op("leaky_relu", 2, lambda x, slope: x if x > 0.0 else slope * x,
-           lambda out, x, slope: (1.0 if x > 0 else slope, 0.0 if x > 0 else x),
            ("(1 if x > 0 else slope)", "(0 if x > 0 else x)"),
-           Domain((REAL, (0.01, 0.3)), kinks=(0.0,)), note="leaky_relu'(0) = slope",
-           args=("x", "slope")),
-        Op("softplus", 1, _softplus, lambda out, x: (sigmoid(x),), ("sigmoid(x)",),
-           Domain((REAL,))),
-        Op("sin", 1, math.sin, lambda out, x: (cos(x),), ("cos(x)",), Domain((REAL,))),
-        Op("cos", 1, math.cos, lambda out, x: (-sin(x),), ("-sin(x)",), Domain((REAL,))),
-        Op("sum", -1, lambda *xs: sum(xs),
-           lambda out, *xs: (1.0,) * len(xs), lambda i, n: "1", commutative=True),
-        Op("dot", -1, _dot, _dot_rule, _dot_text),
+           Domain((ANY_RANGE, (0.01, 0.3)), kinks=(0.0,)), args=("x", "slope"),
+           constants=("slope",)),
+        Op("softplus", 1, _softplus, ("sigmoid(x)",), ANY),
+        Op("sin", 1, math.sin, ("cos(x)",), ANY),
+        Op("cos", 1, math.cos, ("-sin(x)",), ANY),
+        Op("sum", -1, lambda *xs: sum(xs), call=_sum_call, math=_sum_math, commutative=True,
+           variadic=Variadic((("x", "n"),), ("1",))),
+        Op("dot", -1, _dot, call=_dot_call, math=_dot_math,
+           variadic=Variadic((("w", "n // 2"), ("x", "n // 2"), ("b", "n % 2")),
+                             ("x[i]", "w[i]", "1"), scalars=("b",))),
     )
 }
 
-LEAF = Op("", 0, lambda: 0.0, lambda out: (), ())
-
+LEAF = Op("", 0, lambda: 0.0, call="", math="")

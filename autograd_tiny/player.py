@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .steps import BackpropSteps
 
+JUPYTER_EXTRA = 'pip install "autograd-tiny[jupyter]"'
+
 
 class StepPlayer:
     """Widgets that step through a backward pass; ``step_to(i)``, ``next()``, ``prev()``.
@@ -16,7 +18,12 @@ class StepPlayer:
     1-based. Displays itself in Jupyter.
     """
 
-    def __init__(self, steps: BackpropSteps, widgets: Any) -> None:
+    def __init__(self, steps: BackpropSteps) -> None:
+        try:
+            import ipywidgets as widgets
+        except ImportError:
+            raise ImportError("the step-through player needs ipywidgets, an optional extra: "
+                              + JUPYTER_EXTRA) from None
         self.steps = steps
         n = len(steps)
         self.play = widgets.Play(min=1, max=max(n, 1), step=1, interval=1500,

@@ -18,7 +18,6 @@ from __future__ import annotations
 import functools
 import math
 import numbers
-import operator
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -26,10 +25,10 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from .ops import OPS, REAL, Op
-from .value import Value, apply
+from .ops import ANY_RANGE, OPS, Op, fill
+from .value import Value
 
-__all__ = ["Graph", "floats_away_from", "graphs", "op_inputs"]
+__all__ = ["Graph", "call", "call_source", "floats_away_from", "graphs", "op_inputs"]
 
 # Limits on every node of a drawn graph: its value, and its derivative with respect to each
 # input. Inputs move by eps in a gradient check, so with |d node / d input| <= MAX_GRADIENT a
@@ -37,7 +36,8 @@ __all__ = ["Graph", "floats_away_from", "graphs", "op_inputs"]
 MAX_VALUE = 100.0
 MAX_GRADIENT = 100.0
 
-Ref = tuple[str, Any]  # ("x", input index), ("v", node index) or ("c", constant)
+# An operand of a drawn node: ("input", index), ("node", index) or ("constant", its value).
+Ref = tuple[str, Any]
 
 
 def floats_away_from(points: Iterable[float] | float, margin: float = 0.1,
@@ -190,15 +190,15 @@ def _graphs(draw: st.DrawFn, table: list[Op], max_nodes: int, max_inputs: int,
                       points: tuple[float, ...] = points) -> bool:
                 return lo <= x <= hi and all(abs(x - p) >= margin for p in points)
 
-            constant_ok = any(kind != "c" for kind, _ in refs)
+            constant_ok = any(kind != "constant" for kind, _ in refs)
             kind, k = _choose(draw, op, i, inputs, values, valid, max_inputs, constant_ok)
-            if kind == "v":
+            if kind == "node":
                 x, dx = values[k], grads[k]
-            elif kind == "x" and k is not None:
+            elif kind == "input" and k is not None:
                 x, dx = inputs[k], _unit(k, max_inputs)
             else:
                 x = draw(_floats_away_from(points, margin, lo, hi))
-                if kind == "x":
+                if kind == "input":
                     k = len(inputs)
                     inputs.append(x)
                     dx = _unit(k, max_inputs)
@@ -232,17 +232,18 @@ def _prune(steps: list[tuple[Op, tuple[Ref, ...]]],
     last node that depends on an input (a graph of constants alone is just its first input)."""
     on_inputs: list[bool] = []
     for _, refs in steps:
-        on_inputs.append(any(kind == "x" or (kind == "v" and on_inputs[k]) for kind, k in refs))
+        on_inputs.append(any(kind == "input" or (kind == "node" and on_inputs[k])
+                             for kind, k in refs))
     if not any(on_inputs):
         return [], inputs[:1]
     live = {max(j for j, on in enumerate(on_inputs) if on)}
     for j in reversed(range(len(steps))):
         if j in live:
-            live.update(k for kind, k in steps[j][1] if kind == "v")
-    used = sorted({k for j in live for kind, k in steps[j][1] if kind == "x"})
+            live.update(k for kind, k in steps[j][1] if kind == "node")
+    used = sorted({k for j in live for kind, k in steps[j][1] if kind == "input"})
     new_node = {j: n for n, j in enumerate(sorted(live))}
     new_input = {k: n for n, k in enumerate(used)}
-    renumber = {"v": new_node, "x": new_input}
+    renumber = {"node": new_node, "input": new_input}
     kept = [(op, tuple((kind, renumber[kind][k]) if kind in renumber else (kind, k)
                        for kind, k in refs))
             for j, (op, refs) in enumerate(steps) if j in live]
@@ -254,51 +255,49 @@ def _choose(draw: st.DrawFn, op: Op, i: int, inputs: list[float], values: list[f
     """Operand ``i`` of the next node: mostly a recent node (so graphs grow deep and the output
     depends on much of the graph), else an input (maybe a new one), else a constant.
 
-    ``("x", None)`` and ``("c", None)`` ask for a new input or constant to be drawn. A constant
-    is only chosen when ``constant_ok`` (an earlier operand is not one: a node of constants
-    tests nothing) or nothing else is valid.
+    ``("input", None)`` and ``("constant", None)`` ask for a new input or constant to be
+    drawn. A constant is only chosen when ``constant_ok`` (an earlier operand is not one: a
+    node of constants tests nothing) or nothing else is valid.
     """
     if not inputs:
-        return ("x", None)  # the first operand of a graph is its first input
+        return ("input", None)  # the first operand of a graph is its first input
     if _constant_only(op, i):
-        return ("c", None)
+        return ("constant", None)
     nodes = [k for k in reversed(range(len(values))) if valid(values[k])][:4]
-    leaves: list[Ref] = [("x", k) for k in range(len(inputs)) if valid(inputs[k])]
+    leaves: list[Ref] = [("input", k) for k in range(len(inputs)) if valid(inputs[k])]
     if len(inputs) < max_inputs:
-        leaves.append(("x", None))
+        leaves.append(("input", None))
     # Mostly nodes: with fewer, each node would pull in less than one earlier node on average
     # and the output would depend on only a few of them.
     category = draw(st.integers(0, 9))  # shrinks towards the most recent node
     if nodes and (category < 8 or not (leaves or constant_ok)):
-        return ("v", nodes[draw(st.integers(0, len(nodes) - 1))])
+        return ("node", nodes[draw(st.integers(0, len(nodes) - 1))])
     if leaves and (category < 9 or not constant_ok):
         return leaves[draw(st.integers(0, len(leaves) - 1))]
-    return ("c", None)
+    return ("constant", None)
 
 
 class _Program:
-    """The drawn graph as a function of its inputs: one public autograd_tiny call per step."""
+    """The drawn graph as Python: ``source()`` writes it with one public autograd_tiny call per
+    step, and calling the program runs that very source."""
 
     def __init__(self, steps: tuple[tuple[Op, tuple[Ref, ...]], ...], n_inputs: int) -> None:
         self.steps = steps
         self.n_inputs = n_inputs
+        namespace: dict[str, Any] = {"Value": Value}
+        exec(self.source(), namespace)
+        self._f: Callable[..., Value] = namespace["f"]
 
     def __call__(self, *xs: Value | float) -> Value:
         if len(xs) != self.n_inputs:
             raise TypeError(f"this graph takes {self.n_inputs} inputs, got {len(xs)}")
-        leaves = [x if isinstance(x, Value) else Value(x) for x in xs]
-        nodes: list[Value] = []
-        for op, refs in self.steps:
-            args = [leaves[k] if kind == "x" else nodes[k] if kind == "v" else k
-                    for kind, k in refs]
-            nodes.append(call(op, args))
-        return nodes[-1] if nodes else leaves[0]
+        return self._f(*[x if isinstance(x, Value) else Value(x) for x in xs])
 
     def source(self) -> str:
         names = [f"x{k}" for k in range(self.n_inputs)]
         lines = [f"def f({', '.join(names)}):"]
         for j, (op, refs) in enumerate(self.steps):
-            args = [names[k] if kind == "x" else f"v{k}" if kind == "v" else repr(k)
+            args = [names[k] if kind == "input" else f"v{k}" if kind == "node" else repr(k)
                     for kind, k in refs]
             lines.append(f"    v{j} = {call_source(op, args, [kind for kind, _ in refs])}")
         lines.append(f"    return {f'v{len(self.steps) - 1}' if self.steps else names[0]}")
@@ -308,69 +307,47 @@ class _Program:
         return self.source()
 
 
-_OPERATORS: dict[tuple[str, int], tuple[Callable[..., Any], str]] = {
-    ("+", 2): (operator.add, "{} + {}"),
-    ("*", 2): (operator.mul, "{} * {}"),
-    ("/", 2): (operator.truediv, "{} / {}"),
-    ("**", 2): (operator.pow, "{} ** {}"),
-    ("-", 1): (operator.neg, "-{}"),
-    ("abs", 1): (abs, "abs({})"),
-}
+def call_source(op: Op, args: Sequence[str], kinds: Sequence[str]) -> str:
+    """The Python that applies ``op`` the way a user writes it (``op.call_text``), given each
+    operand's text and kind (``"constant"`` for a number, anything else for a Value). A
+    constant first operand is wrapped in ``Value(...)`` where the result would otherwise not be
+    a Value (a method called on it, or every operand a number)."""
+    names = op.operands(len(args))
+    template = op.call_text(len(args))
+    shown = list(args)
+    if kinds[0] == "constant" and (template.startswith(f"{names[0]}.")
+                                   or all(kind == "constant" for kind in kinds)):
+        shown[0] = f"Value({args[0]})"
+    return fill(template, dict(zip(names, shown, strict=True)))
 
 
-def call(op: Op, args: Sequence[Value | float]) -> Value:
-    """``op`` applied to ``args`` (Values or numbers) the way a user writes it."""
-    if op.name == "sum":
-        return Value.sum(args)
-    if op.name == "dot":
-        k = len(args) // 2
-        return Value.dot(args[:k], args[k:2 * k], args[-1] if len(args) % 2 else None)
-    first = args[0] if isinstance(args[0], Value) else Value(args[0])
-    if op.name == "leaky_relu":
-        return first.leaky_relu(float(args[1]))
-    rest = list(args[1:])
-    if not any(isinstance(a, Value) for a in rest):
-        args = [first, *rest]
-    if (op.name, op.arity) in _OPERATORS:
-        result: Value = _OPERATORS[op.name, op.arity][0](*args)
-        return result
-    if op.arity == 1 and hasattr(Value, op.name):
-        return getattr(first, op.name)()  # type: ignore[no-any-return]
-    return apply(op, tuple(a if isinstance(a, Value) else Value(a) for a in args))
+def call(op: Op | str, args: Sequence[Value | float]) -> Value:
+    """``op`` applied to ``args`` (Values, or numbers for constants) by its public call."""
+    op = _as_op(op)
+    kinds = tuple("constant" if not isinstance(a, Value) else "value" for a in args)
+    values = [float(a) if name in op.constants else a
+              for a, name in zip(args, op.operands(len(args)), strict=True)]
+    return _caller(op, kinds)(*values)  # type: ignore[no-any-return]
 
 
-def call_source(op: Op, args: list[str], kinds: list[str]) -> str:
-    """The Python that ``call`` runs, given each operand's text and kind ("c" for constants)."""
-    if op.name == "sum":
-        return f"Value.sum([{', '.join(args)}])"
-    if op.name == "dot":
-        k = len(args) // 2
-        bias = f", {args[-1]}" if len(args) % 2 else ""
-        return f"Value.dot([{', '.join(args[:k])}], [{', '.join(args[k:2 * k])}]{bias})"
-    first = f"Value({args[0]})" if kinds[0] == "c" else args[0]
-    if op.name == "leaky_relu":
-        return f"{first}.leaky_relu({args[1]})"
-    if all(kind == "c" for kind in kinds[1:]):
-        args = [first, *args[1:]]
-    if (op.name, op.arity) in _OPERATORS:
-        args = [f"({a})" if a.startswith("-") else a for a in args]
-        return _OPERATORS[op.name, op.arity][1].format(*args)
-    if op.arity == 1 and hasattr(Value, op.name):
-        return f"{first}.{op.name}()"
-    return f"apply(OPS[{op.name!r}], ({', '.join(args)},))"
+@functools.lru_cache(maxsize=256)
+def _caller(op: Op, kinds: tuple[str, ...]) -> Callable[..., Any]:
+    params = [f"_{i}" for i in range(len(kinds))]
+    source = f"lambda {', '.join(params)}: {call_source(op, params, kinds)}"
+    return eval(source, {"Value": Value})  # type: ignore[no-any-return]
 
 
 def _constant_only(op: Op, i: int) -> bool:
-    """Operands the public API takes as a plain number: leaky_relu's slope."""
-    return op.name == "leaky_relu" and i == 1
+    """Operands the public API takes as a plain number, such as leaky_relu's slope."""
+    return op.arity >= 0 and op.args[i] in op.constants
 
 
 def _constraints(op: Op, i: int) -> tuple[float, float, tuple[float, ...]]:
     """Range and points to avoid for operand ``i`` of ``op``."""
     domain = op.domain
     if domain is None:
-        return REAL[0], REAL[1], ()
-    ranges = domain.ranges or (REAL,)
+        return ANY_RANGE[0], ANY_RANGE[1], ()
+    ranges = domain.ranges or (ANY_RANGE,)
     lo, hi = ranges[min(i, len(ranges) - 1)]
     return lo, hi, tuple(domain.kinks) + tuple(domain.poles)
 

@@ -4,42 +4,17 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Iterable, Sequence
-from typing import Any, TypeGuard
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 from . import engine
 from .modes import MODE, NORMAL
-from .ops import LEAF, OPS, Op
+from .ops import LEAF, OPS, Op, as_float, describe
 
 ADD, MUL, DIV, POW, NEG = OPS["+"], OPS["*"], OPS["/"], OPS["**"], OPS["-"]
 SUM, DOT = OPS["sum"], OPS["dot"]
-
+_add, _mul, _sum, _dot = ADD.forward, MUL.forward, SUM.forward, DOT.forward
 _new = object.__new__
-
-
-def as_float(data: object, what: str = "Value data") -> float:
-    """``data`` as a float, or TypeError naming its type if it is not a real number."""
-    if type(data) is float:
-        return data
-    if isinstance(data, numbers.Real) and not isinstance(data, Value):
-        return float(data)
-    raise TypeError(f"{what} must be a real number (int or float), got {type(data).__name__}: "
-                    f"{data!r:.60}")
-
-
-def describe(values: Iterable[Value]) -> str:
-    """Operands as an error message shows them: ``x = -1.0, 2.0``."""
-    return ", ".join(f"{v.label} = {v.data!r}" if v.label else repr(v.data) for v in values)
-
-
-def _node(data: float, children: tuple[Value, ...], op: Op) -> Value:
-    out = _new(Value)
-    out.data = data
-    out.grad = 0.0
-    out.label = ""
-    out._fn = op
-    out.children = children
-    return out
 
 
 def apply(op: Op, children: tuple[Value, ...]) -> Value:
@@ -47,18 +22,35 @@ def apply(op: Op, children: tuple[Value, ...]) -> Value:
     try:
         data = op.forward(*[c.data for c in children])
     except (ArithmeticError, ValueError) as e:
-        # Inside detect_anomaly an overflow (exp(1000)) is the anomaly it promises to report.
-        kind = FloatingPointError if isinstance(e, OverflowError) and MODE.get().anomaly \
-            else type(e)
-        raise kind(f"{op.name}({describe(children)}): {e}") from None
+        raise _forward_error(op, children, e) from None
+    return record(op, children, data)
+
+
+def record(op: Op, children: tuple[Value, ...], data: float) -> Value:
+    """``data``, computed by ``op`` from ``children``, as a graph node. Every op's result
+    passes here, and here the modes act: ``no_grad`` records a leaf, ``detect_anomaly``
+    refuses NaN and inf."""
     mode = MODE.get()
-    if mode is NORMAL:
-        return _node(data, children, op)
-    if mode.anomaly and not math.isfinite(data):
-        raise FloatingPointError(f"{op.name}({describe(children)}) gave {data}")
-    if not mode.grad:
-        return _node(data, (), LEAF)
-    return _node(data, children, op)
+    if mode is not NORMAL:
+        if mode.anomaly and not math.isfinite(data):
+            raise FloatingPointError(f"{op.name}({describe(children)}) gave {data}")
+        if not mode.grad:
+            return Value(data)
+    out = _new(Value)
+    out.data = data
+    out.grad = 0.0
+    out.label = ""
+    out._op_entry = op
+    out.children = children
+    return out
+
+
+def _forward_error(op: Op, children: tuple[Value, ...], e: Exception) -> Exception:
+    """The error of a forward that failed, naming the op and its operands."""
+    # Inside detect_anomaly an overflow (exp(1000)) is the anomaly it promises to report.
+    kind = FloatingPointError if isinstance(e, OverflowError) and MODE.get().anomaly \
+        else type(e)
+    return kind(f"{op.name}({describe(children)}): {e}")
 
 
 def _wrap(x: object) -> Value | None:
@@ -66,11 +58,27 @@ def _wrap(x: object) -> Value | None:
     returns NotImplemented and Python raises TypeError naming both types)."""
     if isinstance(x, Value):
         return x
-    if isinstance(x, (float, int)):
-        return Value(x)
     if isinstance(x, numbers.Real):
         return Value(float(x))
     return None
+
+
+def _method(name: str) -> Callable[[Value], Value]:
+    """The Value method of a one-operand op of the table, documented by its formula."""
+    op = OPS[name]
+    forward = op.forward
+
+    def method(self: Value) -> Value:
+        try:
+            data = forward(self.data)
+        except (ArithmeticError, ValueError) as e:
+            raise _forward_error(op, (self,), e) from None
+        return record(op, (self,), data)
+
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = f"{op.math_text(1)}; d/dx = {op.partial_text(0, 1)}, where out = " \
+                     f"{op.math_text(1)}"
+    return method
 
 
 class Value:
@@ -80,12 +88,12 @@ class Value:
     name of the op that made it (``""`` for a leaf), ``children`` its operands in order.
     """
 
-    __slots__ = ("data", "grad", "label", "_fn", "children", "__weakref__")
+    __slots__ = ("data", "grad", "label", "_op_entry", "children", "__weakref__")
 
     data: float
     grad: Any  # float, or a Value after backward(create_graph=True)
     label: str
-    _fn: Op  # the op-table entry that made this node (LEAF for a leaf)
+    _op_entry: Op  # the op-table entry that made this node (LEAF for a leaf)
     children: tuple[Value, ...]
 
     def __init__(self, data: float | int, label: str = "") -> None:
@@ -94,18 +102,18 @@ class Value:
         self.data = data if type(data) is float else as_float(data)
         self.grad = 0.0
         self.label = label
-        self._fn = LEAF
+        self._op_entry = LEAF
         self.children = ()
 
     @property
     def op(self) -> str:
         """The name of the op that produced this value; ``""`` for a leaf."""
-        return self._fn.name
+        return self._op_entry.name
 
     # micrograd's names, so code written for it (such as its lecture's draw_dot) runs as-is.
     @property
     def _op(self) -> str:
-        return self._fn.name
+        return self._op_entry.name
 
     @property
     def _prev(self) -> set[Value]:
@@ -118,22 +126,27 @@ class Value:
     def __float__(self) -> float:
         return self.data
 
-    # Arithmetic. A number on either side becomes a leaf Value.
+    # Arithmetic. A number on either side becomes a leaf Value. + and * skip apply's generic
+    # path (they cannot fail) but still record through `record`, where the modes act.
     def __add__(self, other: Value | float) -> Value:
-        o = _wrap(other)
-        return NotImplemented if o is None else apply(ADD, (self, o))
+        o = other if type(other) is Value else _wrap(other)
+        if o is None:
+            return NotImplemented
+        return record(ADD, (self, o), _add(self.data, o.data))
 
     def __radd__(self, other: float) -> Value:
         o = _wrap(other)
-        return NotImplemented if o is None else apply(ADD, (o, self))
+        return NotImplemented if o is None else record(ADD, (o, self), _add(o.data, self.data))
 
     def __mul__(self, other: Value | float) -> Value:
-        o = _wrap(other)
-        return NotImplemented if o is None else apply(MUL, (self, o))
+        o = other if type(other) is Value else _wrap(other)
+        if o is None:
+            return NotImplemented
+        return record(MUL, (self, o), _mul(self.data, o.data))
 
     def __rmul__(self, other: float) -> Value:
         o = _wrap(other)
-        return NotImplemented if o is None else apply(MUL, (o, self))
+        return NotImplemented if o is None else record(MUL, (o, self), _mul(o.data, self.data))
 
     def __truediv__(self, other: Value | float) -> Value:
         o = _wrap(other)
@@ -156,107 +169,78 @@ class Value:
         return NotImplemented if o is None else o + (-self)
 
     def __pow__(self, other: Value | float) -> Value:
-        """d/da a**b = b * a**(b-1); d/db a**b = a**b * log(a), for a Value b only if a > 0."""
+        """a ** b; for a Value exponent b the base must be >= 0 (d/db a**b = a**b * log(a))."""
         if isinstance(other, Value):
-            return _pow(self, other)
+            return _power(self, other)
         o = _wrap(other)
         return NotImplemented if o is None else apply(POW, (self, o))
 
     def __rpow__(self, other: float) -> Value:
         o = _wrap(other)
-        return NotImplemented if o is None else _pow(o, self)
+        return NotImplemented if o is None else _power(o, self)
 
     def __abs__(self) -> Value:
-        return apply(OPS["abs"], (self,))
+        return apply(ABS, (self,))
 
     # Comparisons look at data. `==` is not overridden: Values hash by identity.
     def __lt__(self, other: Value | float) -> bool:
-        return self.data < _data(other)
+        return self.data < _compared(other)
 
     def __le__(self, other: Value | float) -> bool:
-        return self.data <= _data(other)
+        return self.data <= _compared(other)
 
     def __gt__(self, other: Value | float) -> bool:
-        return self.data > _data(other)
+        return self.data > _compared(other)
 
     def __ge__(self, other: Value | float) -> bool:
-        return self.data >= _data(other)
+        return self.data >= _compared(other)
 
-    # Functions: each is one entry of the op table.
-    def exp(self) -> Value:
-        """d/dx e**x = e**x"""
-        return apply(OPS["exp"], (self,))
-
-    def log(self) -> Value:
-        """d/dx log(x) = 1/x, for x > 0"""
-        return apply(OPS["log"], (self,))
-
-    def sqrt(self) -> Value:
-        """d/dx sqrt(x) = 1 / (2 sqrt(x)), for x >= 0"""
-        return apply(OPS["sqrt"], (self,))
-
-    def tanh(self) -> Value:
-        """d/dx tanh(x) = 1 - tanh(x)**2"""
-        return apply(OPS["tanh"], (self,))
-
-    def sigmoid(self) -> Value:
-        """d/dx sigmoid(x) = sigmoid(x) * (1 - sigmoid(x))"""
-        return apply(OPS["sigmoid"], (self,))
-
-    def relu(self) -> Value:
-        """d/dx max(x, 0) = 1 if x > 0 else 0 (relu'(0) = 0)"""
-        return apply(OPS["relu"], (self,))
+    # Functions: each is one entry of the op table, documented there.
+    exp = _method("exp")
+    log = _method("log")
+    sqrt = _method("sqrt")
+    tanh = _method("tanh")
+    sigmoid = _method("sigmoid")
+    relu = _method("relu")
+    softplus = _method("softplus")
+    sin = _method("sin")
+    cos = _method("cos")
+    abs = _method("abs")
 
     def leaky_relu(self, slope: float = 0.01) -> Value:
-        """d/dx = 1 if x > 0 else slope (leaky_relu'(0) = slope)"""
-        return apply(OPS["leaky_relu"], (self, Value(as_float(slope, "slope"), "slope")))
-
-    def softplus(self) -> Value:
-        """d/dx log(1 + e**x) = sigmoid(x)"""
-        return apply(OPS["softplus"], (self,))
-
-    def sin(self) -> Value:
-        """d/dx sin(x) = cos(x)"""
-        return apply(OPS["sin"], (self,))
-
-    def cos(self) -> Value:
-        """d/dx cos(x) = -sin(x)"""
-        return apply(OPS["cos"], (self,))
-
-    def abs(self) -> Value:
-        """d/dx |x| = sign(x) (abs'(0) = 0)"""
-        return apply(OPS["abs"], (self,))
+        """x if x > 0 else slope * x; leaky_relu'(0) = slope"""
+        return apply(LEAKY_RELU, (self, Value(as_float(slope, "slope"), "slope")))
 
     # Fused ops: one node with many children, for speed and smaller graphs.
     @staticmethod
     def sum(values: Iterable[Value | float]) -> Value:
         """One node for v0 + v1 + ... ; d/dv_i = 1."""
-        given = tuple(values)
-        children = given if _all_values(given) else tuple(_operand(v, "Value.sum") for v in given)
+        children = tuple(values)
+        data = [c.data for c in children if type(c) is Value]
+        if len(data) < len(children):
+            children, data = _operands(children, "Value.sum")
         if not children:
             return Value(0.0)
-        return apply(SUM, children)
+        return record(SUM, children, _sum(*data))  # type: ignore[arg-type]
 
     @staticmethod
     def dot(ws: Sequence[Value | float], xs: Sequence[Value | float],
             bias: Value | float | None = None) -> Value:
-        """One node for w0*x0 + w1*x1 + ... (+ bias); d/dw_i = x_i, d/dx_i = w_i, d/dbias = 1.
+        """One node for bias + w0*x0 + w1*x1 + ... (summed in that order, as micrograd's
+        neuron does); d/dw_i = x_i, d/dx_i = w_i, d/dbias = 1.
 
         Children are ``(*ws, *xs)``, then ``bias`` when given.
         """
         if len(ws) != len(xs):
             raise ValueError(f"Value.dot needs as many weights as inputs, got {len(ws)} "
                              f"weights and {len(xs)} inputs")
-        given = (*ws, *xs) if bias is None else (*ws, *xs, bias)
-        if _all_values(given):
-            children = given
-        else:
-            children = tuple(_operand(v, "Value.dot") for v in (*ws, *xs))
-            if bias is not None:
-                children += (_operand(bias, "Value.dot bias"),)
+        children = (*ws, *xs) if bias is None else (*ws, *xs, bias)
+        data = [c.data for c in children if type(c) is Value]  # one pass checks and reads
+        if len(data) < len(children):
+            children, data = _operands(children, "Value.dot")
         if not children:
             return Value(0.0)
-        return apply(DOT, children)
+        return record(DOT, children, _dot(*data))  # type: ignore[arg-type]
 
     def backward(self, grad: float | Value = 1.0, *, create_graph: bool = False) -> None:
         """Fill ``.grad`` of every node this value depends on with d(self)/d(node).
@@ -267,15 +251,19 @@ class Value:
         engine.backward(self, grad, create_graph=create_graph)
 
 
-def _data(x: object) -> float:
+ABS, LEAKY_RELU = OPS["abs"], OPS["leaky_relu"]
+
+
+def _compared(x: object) -> float:
     if isinstance(x, Value):
         return x.data
     return as_float(x, "comparison operand")
 
 
-def _all_values(xs: tuple[object, ...]) -> TypeGuard[tuple[Value, ...]]:
-    # One C-level pass instead of a Python call per child: most fused nodes take only Values.
-    return set(map(type, xs)) == {Value}
+def _operands(given: tuple[object, ...], where: str) -> tuple[tuple[Value, ...], list[float]]:
+    """The operands of a fused op as Values (numbers become leaves), and their data."""
+    children = tuple(_operand(v, where) for v in given)
+    return children, [c.data for c in children]
 
 
 def _operand(x: object, where: str) -> Value:
@@ -285,7 +273,7 @@ def _operand(x: object, where: str) -> Value:
     return v
 
 
-def _pow(base: Value, exponent: Value) -> Value:
+def _power(base: Value, exponent: Value) -> Value:
     if base.data < 0.0:
         raise ValueError(f"**({describe((base, exponent))}): a negative base with a Value "
                          "exponent has no derivative d/db a**b = a**b * log(a)")

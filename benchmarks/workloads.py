@@ -15,7 +15,7 @@ from time import perf_counter
 from typing import Any
 
 from autograd_tiny import Value
-from autograd_tiny.engine import backprop, toposort
+from autograd_tiny.engine import chain_rule, toposort
 
 CHAIN_OPS_PER_LINK = 3  # y * 1.0001, + 0.1, tanh
 
@@ -150,7 +150,7 @@ def first_order_backprop(order: list[Value]) -> None:
             g = node.grad
             if g == 0.0:
                 continue
-            partials = node._fn.rule(node.data, *[c.data for c in children])
+            partials = node._op_entry.rule(node.data, *[c.data for c in children])
             for child, local in zip(children, partials, strict=True):
                 child.grad += local * g
 
@@ -162,7 +162,7 @@ def reset_grads(order: list[Value], root: Value) -> None:
 
 
 def backward_overhead_samples(root: Value, repeat: int) -> dict[str, list[float]]:
-    """Interleaved timings on one graph: the engine's ``backprop`` loop vs
+    """Interleaved timings on one graph: the engine's ``chain_rule`` loop vs
     ``first_order_backprop``, and ``root.backward()`` vs toposort + reset + that loop."""
     order = toposort(root)
     samples: dict[str, list[float]] = {"engine loop": [], "minimal loop": [],
@@ -172,7 +172,7 @@ def backward_overhead_samples(root: Value, repeat: int) -> dict[str, list[float]
     def engine_loop() -> float:
         reset_grads(order, root)
         t = perf_counter()
-        backprop(order)
+        chain_rule(order)
         return perf_counter() - t
 
     def minimal_loop() -> float:

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from autograd_tiny import Value, gradcheck
 from autograd_tiny.engine import toposort
-from autograd_tiny.ops import OPS, REAL
+from autograd_tiny.ops import ANY_RANGE, OPS
 from autograd_tiny.testing import (
     MAX_VALUE,
     Graph,
@@ -32,7 +32,7 @@ def constraints(op_name: str, i: int) -> tuple[float, float, tuple[float, ...]]:
     """Range and points to avoid for operand i, read straight from the table's Domain."""
     domain = OPS[op_name].domain
     if domain is None:
-        return REAL[0], REAL[1], ()
+        return ANY_RANGE[0], ANY_RANGE[1], ()
     lo, hi = domain.ranges[min(i, len(domain.ranges) - 1)]
     return lo, hi, domain.kinks + domain.poles
 

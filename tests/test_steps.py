@@ -16,7 +16,9 @@ from hypothesis import strategies as st
 from autograd_tiny import Value
 from autograd_tiny.__main__ import neuron
 from autograd_tiny.engine import toposort
-from autograd_tiny.steps import JUPYTER_EXTRA, backprop_steps, forward_steps
+from autograd_tiny.ops import FORMULA_GLOBALS
+from autograd_tiny.player import JUPYTER_EXTRA
+from autograd_tiny.steps import backprop_steps, forward_steps
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -327,3 +329,178 @@ def draw_dot_source(root: Value) -> str:
     from autograd_tiny import draw_dot
 
     return draw_dot(root).source
+
+
+def snapshot(steps) -> list[object]:  # type: ignore[no-untyped-def]
+    """Everything a user can read off the steps: text, pictures, numbers."""
+    return [str(steps), dict(steps.grads), dict(steps.data), dict(steps.names)] + [
+        (s.explain(), s.graph().source, s.upstream, s.local, s.contributions,
+         s.known_grads(), s.finalizes) for s in steps]
+
+
+def test_steps_record_their_numbers_so_later_updates_change_nothing_shown() -> None:
+    import nn
+
+    model = nn.MLP(2, [3, 1], "sigmoid", output_activation="sigmoid", seed=3)
+    x = [Value(0.35, "x1"), Value(0.9, "x2")]
+    out = model(x)
+    loss = nn.mse_loss([out], [0.9])
+    loss.label = "L"
+    steps = backprop_steps(loss)
+    before = snapshot(steps)
+
+    # What a training loop does next: backward, an SGD update, another backward; and a user
+    # renaming and editing nodes by hand.
+    optimizer = nn.SGD(model.parameters(), lr=0.5)
+    loss.backward()
+    optimizer.step()
+    loss.backward()
+    for node in steps.order:
+        if node.children:
+            node.data += 1.0
+    out.label = "renamed"
+    x[0].data = -7.0
+
+    assert snapshot(steps) == before
+    # Not vacuous: the same graph stepped through now reads differently.
+    now = backprop_steps(loss)
+    assert [s.explain() for s in now] != [s.explain() for s in steps]
+    assert [s.graph().source for s in now] != [s.graph().source for s in steps]
+
+
+def test_pictures_and_forward_steps_show_the_recorded_data() -> None:
+    o = neuron()
+    steps, forward = backprop_steps(o), forward_steps(o)
+    text, picture, forward_text = str(steps), steps[2].graph().source, str(forward)
+    for node in toposort(o):
+        node.data = 123.0
+        node.grad = 456.0
+    assert "123" not in str(steps) + steps[2].graph().source + str(forward)
+    assert "456" not in steps[2].graph().source
+    assert (str(steps), steps[2].graph().source, str(forward)) == (text, picture, forward_text)
+    assert "data 0.7071" in picture and "x1w1 = x1 * w1 = 2.0 * (-3.0) = -6.0" in forward_text
+
+
+# Every printed formula, checked: each line `child.grad += F * node.grad = F' * (up) =
+# local * (up) = amount` states a partial F in the op table's words, the same with the
+# numbers put in (F', when it differs), and the result. Evaluating F with the operands'
+# recorded values, and F' as printed, must give the printed local derivative.
+
+FORMULA_FUNCTIONS = {name: f for name, f in FORMULA_GLOBALS.items() if name != "__builtins__"}
+# Negative and positive points; each op also gets its kinks and, with two operands, a
+# negative first operand with an integer second (x**2 at x < 0). Points outside an op's
+# domain (log and sqrt of a negative number) are left out.
+POINTS = (-2.3, -0.7, 0.45, 1.6)
+CHAIN_LINE = re.compile(r"^(?P<child>\S+)\.grad \+= (?P<chain>.*?)"
+                        r"(?:  \(\d+\w\w contribution; .*)?$")
+
+
+def op_cases() -> list[tuple[str, tuple[float, ...]]]:
+    from autograd_tiny.ops import OPS
+
+    cases = []
+    for name, op in OPS.items():
+        n = op.arity if op.arity > 0 else 5  # variadic: sum of 5; dot of 2 weights, 2 inputs, bias
+        firsts = [*POINTS, *(op.domain.kinks if op.domain else ())]
+        points = [(first, *(POINTS[(k + j + 1) % len(POINTS)] for j in range(n - 1)))
+                  for k, first in enumerate(firsts)]
+        if n == 2:
+            points.append((-1.5, 2.0))
+        cases += [(name, point) for point in points if make_node(name, point) is not None]
+    return cases
+
+
+def make_node(name: str, point: tuple[float, ...]) -> Value | None:
+    from autograd_tiny.ops import OPS
+    from autograd_tiny.value import apply
+
+    children = tuple(Value(x, f"u{i}") for i, x in enumerate(point))
+    try:
+        out = apply(OPS[name], children)
+    except (ArithmeticError, ValueError):
+        return None  # outside the op's domain (log of a negative number, ...)
+    out.label = "y"
+    return out
+
+
+def check_printed_formulas(step) -> int:  # type: ignore[no-untyped-def]
+    """Assert that every chain-rule line's formulas evaluate to its printed result; return
+    how many lines were checked."""
+    names = step._steps.names
+    recorded = {f"{names[n]}.data": value for n, value in step._steps.data.items()}
+    up_name = f"{names[step.node]}.grad"
+    lines = [line.strip() for line in step.explain().splitlines()[1:]]
+    assert len(lines) == len(step.node.children)
+    for i, line in enumerate(lines):
+        m = CHAIN_LINE.match(line)
+        assert m, line
+        assert m["child"] == names[step.node.children[i]]
+        parts = m["chain"].split(" = ")
+        assert len(parts) in (3, 4), line
+        symbols, *numbers, result, amount = parts
+        assert symbols.endswith(f" * {up_name}"), line
+        formula = symbols[: -len(f" * {up_name}")]
+        up = result.rsplit(" * ", 1)[1]
+        local = float(result[: -len(f" * {up}")])
+        assert float(up.strip("()")) == pytest.approx(step.upstream, rel=1e-5)
+        assert local == pytest.approx(float(step.local[i]), rel=1e-5, abs=1e-12)
+        assert float(amount) == pytest.approx(local * float(up.strip("()")), rel=1e-5,
+                                              abs=1e-12)
+        # F with the recorded operand values (longest names first: u1 before u10).
+        exact = formula
+        for name in sorted(recorded, key=len, reverse=True):
+            exact = exact.replace(name, f"({recorded[name]!r})")
+        value = eval(exact, {"__builtins__": {}}, FORMULA_FUNCTIONS)  # noqa: S307
+        assert float(value) == pytest.approx(local, rel=1e-5, abs=1e-9), (line, exact)
+        if numbers:
+            assert numbers[0].endswith(f" * {up}"), line
+            printed = numbers[0][: -len(f" * {up}")]
+            value = eval(printed, {"__builtins__": {}}, FORMULA_FUNCTIONS)  # noqa: S307
+            # The numbers are printed to 6 digits, so allow for that rounding.
+            assert float(value) == pytest.approx(local, rel=1e-4, abs=1e-6), (line, printed)
+    return len(lines)
+
+
+@pytest.mark.parametrize(("name", "point"), op_cases(), ids=lambda v: repr(v))
+def test_every_printed_formula_evaluates_to_the_printed_result(name: str,
+                                                               point: tuple[float, ...]) -> None:
+    out = make_node(name, point)
+    assert out is not None
+    steps = backprop_steps(out)
+    assert check_printed_formulas(steps[0]) == len(point)
+
+
+def test_every_op_has_its_formulas_checked_at_several_points() -> None:
+    from autograd_tiny.ops import OPS
+
+    checked: dict[str, list[tuple[float, ...]]] = {}
+    for name, point in op_cases():
+        checked.setdefault(name, []).append(point)
+    assert set(checked) == set(OPS)
+    for name, points in checked.items():
+        assert any(p[0] < 0 for p in points) or name in ("log", "sqrt"), name
+        assert any(p[0] > 0 for p in points), name
+        kinks = OPS[name].domain.kinks if OPS[name].domain else ()
+        assert all(any(p[0] == k for p in points) for k in kinks), name
+
+
+@pytest.mark.parametrize(("name", "wrong"), [("sin", "-cos(x)"), ("tanh", "(1 + out**2)"),
+                                             ("/", "out / b")])
+def test_a_wrong_formula_text_fails_the_check(name: str, wrong: str) -> None:
+    # The text is the rule backward runs, so a wrong one is printed and computed alike; what
+    # catches it is the comparison with central differences.
+    import dataclasses
+
+    from autograd_tiny import GradcheckError, gradcheck
+    from autograd_tiny.ops import OPS
+    from autograd_tiny.value import apply
+
+    op = OPS[name]
+    bad = dataclasses.replace(op, partials=(*op.partials[:-1], wrong))
+    for point in [(0.45, 1.6), (-2.3, 0.45)]:
+        xs = point[: op.arity]
+        out = apply(bad, tuple(Value(x) for x in xs))
+        check_printed_formulas(backprop_steps(out)[0])
+        assert gradcheck(lambda *vs: apply(op, vs), xs)
+        with pytest.raises(GradcheckError):
+            gradcheck(lambda *vs: apply(bad, vs), xs)

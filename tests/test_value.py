@@ -404,15 +404,21 @@ def test_micrograd_lecture_style_code_runs_as_is() -> None:
     assert (d._op, c._op, a._op) == ("+", "*", "")
 
 
-def test_a_rule_with_the_wrong_number_of_partials_raises_naming_the_op() -> None:
+def test_an_op_with_a_partial_per_operand_missing_is_refused_naming_it() -> None:
     from autograd_tiny.ops import Op
+
+    with pytest.raises(ValueError, match=r"op 'bad' takes 2 operands but has 2 operand names "
+                                         r"and 1 partial derivatives"):
+        Op("bad", 2, lambda a, b: a + b, ("1",))
+
+
+def test_a_node_with_the_wrong_number_of_operands_fails_in_backward_naming_the_op() -> None:
     from autograd_tiny.value import apply
 
-    bad = Op("bad", 2, lambda a, b: a + b, lambda out, a, b: (1.0,), ("1", "1"))
     x = Value(1.0, "x")
-    y = apply(bad, (x, Value(2.0, "y")))
-    with pytest.raises(ValueError, match=r"rule of op 'bad' returned 1 partials for 2 children "
-                                         r"at bad\(x = 1.0, y = 2.0\)"):
+    y = apply(OPS["+"], (x, Value(2.0, "y")))
+    y.children = (x,)
+    with pytest.raises(TypeError, match=r"backward through \+\(x = 1.0\)"):
         y.backward()
 
 

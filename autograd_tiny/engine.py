@@ -100,8 +100,7 @@ def chain_rule(order: list[Value], create_graph: bool = False) -> None:
                     partials = rule(node.data, *[c.data for c in children])
             except (ArithmeticError, TypeError) as e:
                 # Inside detect_anomaly an overflow is the anomaly it promises to report.
-                kind = FloatingPointError if anomaly and isinstance(e, OverflowError) \
-                    else type(e)
+                kind = FloatingPointError if anomaly and isinstance(e, OverflowError) else type(e)
                 raise kind(f"backward through {node.op}({describe(children)}): {e}") from None
             for child, local in zip(children, partials, strict=False):
                 child.grad += local * g

@@ -318,7 +318,7 @@ def _sum_math(n: int) -> str:
     return " + ".join(f"x[{i}]" for i in range(n))
 
 
-ANY, POSITIVE = Domain((ANY_RANGE,)), Domain((POSITIVE_RANGE,))
+ON_ANY, ON_POSITIVE = Domain((ANY_RANGE,)), Domain((POSITIVE_RANGE,))
 
 OPS: dict[str, Op] = {
     op.name: op
@@ -335,14 +335,14 @@ OPS: dict[str, Op] = {
            ("(b * a**(b - 1) if a > 0 else b * a**(const(b) - 1) if const(b) else 0)",
             "(out * log(a) if a > 0 else 0)"),
            Domain((POSITIVE_RANGE, ANY_RANGE)), call="a ** b", math="a ** b"),
-        Op("-", 1, operator.neg, ("-1",), ANY, call="-x", math="-x"),
+        Op("-", 1, operator.neg, ("-1",), ON_ANY, call="-x", math="-x"),
         # NOTE: abs'(0) = 0, as in PyTorch.
         Op("abs", 1, abs, ("sign(x)",), Domain((ANY_RANGE,), kinks=(0.0,)), call="abs(x)"),
-        Op("exp", 1, math.exp, ("out",), ANY),
-        Op("log", 1, math.log, ("1 / x",), POSITIVE),
-        Op("sqrt", 1, math.sqrt, ("0.5 / out",), POSITIVE),
-        Op("tanh", 1, math.tanh, ("(1 - out**2)",), ANY),
-        Op("sigmoid", 1, _sigmoid, ("out * (1 - out)",), ANY),
+        Op("exp", 1, math.exp, ("out",), ON_ANY),
+        Op("log", 1, math.log, ("1 / x",), ON_POSITIVE),
+        Op("sqrt", 1, math.sqrt, ("0.5 / out",), ON_POSITIVE),
+        Op("tanh", 1, math.tanh, ("(1 - out**2)",), ON_ANY),
+        Op("sigmoid", 1, _sigmoid, ("out * (1 - out)",), ON_ANY),
         # NOTE: relu'(0) = 0, as in PyTorch.
         Op("relu", 1, lambda x: x if x > 0.0 else 0.0, ("(x > 0)",),
            Domain((ANY_RANGE,), kinks=(0.0,))),
@@ -351,9 +351,9 @@ OPS: dict[str, Op] = {
            ("(1 if x > 0 else slope)", "(0 if x > 0 else x)"),
            Domain((ANY_RANGE, (0.01, 0.3)), kinks=(0.0,)), args=("x", "slope"),
            constants=("slope",)),
-        Op("softplus", 1, _softplus, ("sigmoid(x)",), ANY),
-        Op("sin", 1, math.sin, ("cos(x)",), ANY),
-        Op("cos", 1, math.cos, ("-sin(x)",), ANY),
+        Op("softplus", 1, _softplus, ("sigmoid(x)",), ON_ANY),
+        Op("sin", 1, math.sin, ("cos(x)",), ON_ANY),
+        Op("cos", 1, math.cos, ("-sin(x)",), ON_ANY),
         Op("sum", -1, lambda *xs: sum(xs), call=_sum_call, math=_sum_math, commutative=True,
            variadic=Variadic((("x", "n"),), ("1",))),
         Op("dot", -1, _dot, call=_dot_call, math=_dot_math,

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-def _fmt(x: float) -> str:
+def _six_digits(x: float) -> str:
     """A number as the explanations print it: short reprs as they are, long ones to 6 digits."""
     x = float(x)
     text = repr(x)
@@ -126,7 +126,7 @@ class Step:
         seed = " (the seed)" if node is self._steps.root else " from above"
         if self.upstream == 0.0:
             seed += ": nothing flows back, backward() skips it"
-        return f"{names[node]} = {expr}, {names[node]}.grad = {_fmt(self.upstream)}{seed}"
+        return f"{names[node]} = {expr}, {names[node]}.grad = {_six_digits(self.upstream)}{seed}"
 
     def explain(self) -> str:
         """The step in words and numbers, one line per child, in the op's own formula."""
@@ -136,18 +136,18 @@ class Step:
         for i, (child, amount) in enumerate(self.contributions):
             text = node._op_entry.partial_text(i, len(node.children))
             symbols = _substitute(text, node, lambda v: f"{names[v]}.data")
-            numbers = _substitute(text, node, lambda v: _fmt(data[v]))
-            local = _fmt(self.local[i])
-            up = _paren(_fmt(self.upstream))
+            numbers = _substitute(text, node, lambda v: _six_digits(data[v]))
+            local = _six_digits(self.local[i])
+            up = _paren(_six_digits(self.upstream))
             chain = [f"{symbols} * {names[node]}.grad"]
             if numbers != _factor(text) and numbers != local:
                 chain.append(f"{numbers} * {up}")
-            chain += [f"{local} * {up}", _fmt(amount)]
+            chain += [f"{local} * {up}", _six_digits(amount)]
             line = f"{names[child]}.grad += " + " = ".join(chain)
             count, total = self._totals[i]
             if count > 1:
                 line += (f"  ({_ordinal(count)} contribution; "
-                         f"{names[child]}.grad is now {_fmt(total)})")
+                         f"{names[child]}.grad is now {_six_digits(total)})")
             lines.append(line)
         return "\n  ".join(lines)
 
@@ -296,10 +296,10 @@ class ForwardStep:
         """``c = a * b = 2.0 * (-3.0) = -6.0``; a leaf is ``a = 2.0``."""
         names, data, node = self._steps.names, self._steps.data, self.node
         if not node.children:
-            return f"{names[node]} = {_fmt(data[node])}"
+            return f"{names[node]} = {_six_digits(data[node])}"
         symbols = _expression(node, [names[c] for c in node.children])
-        numbers = _expression(node, [_fmt(data[c]) for c in node.children])
-        result = _fmt(data[node])
+        numbers = _expression(node, [_six_digits(data[c]) for c in node.children])
+        result = _six_digits(data[node])
         chain = [symbols] + ([numbers] if numbers != result else []) + [result]
         return f"{names[node]} = " + " = ".join(chain)
 

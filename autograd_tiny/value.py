@@ -46,8 +46,8 @@ def record(op: Op, children: tuple[Value, ...], data: float) -> Value:
 
 
 def _forward_error(op: Op, children: tuple[Value, ...], e: Exception) -> Exception:
-    """The error of a forward that failed, naming the op and its operands."""
-    # Inside detect_anomaly an overflow (exp(1000)) is the anomaly it promises to report.
+    """The error of a forward that failed, naming the op and its operands. Inside
+    detect_anomaly an overflow (exp(1000)) is the anomaly it promises to report."""
     kind = FloatingPointError if isinstance(e, OverflowError) and MODE.get().anomaly \
         else type(e)
     return kind(f"{op.name}({describe(children)}): {e}")

@@ -7,7 +7,6 @@ in), so after each step they hold the same loss and, to rounding, the same weigh
 
 from __future__ import annotations
 
-import math
 import random
 from itertools import pairwise
 from typing import Any
@@ -23,30 +22,9 @@ LR = 0.1
 
 
 def make_moons(n_samples: int, noise: float, seed: int) -> tuple[list[list[float]], list[float]]:
-    """Two interleaving half circles with labels -1 / +1 (``nn.datasets.make_moons`` when
-    it exists, else the same construction as scikit-learn's)."""
-    try:
-        from nn import datasets
-
-        X, y = datasets.make_moons(n_samples, noise, seed)
-        X = [[float(v) for v in row] for row in X]
-        return X, [1.0 if float(v) > 0.0 else -1.0 for v in y]
-    except (ImportError, AttributeError):
-        pass
-    rng = random.Random(seed)
-    n_out = n_samples // 2
-    n_in = n_samples - n_out
-    X, y = [], []
-    for i in range(n_out):
-        t = math.pi * i / max(n_out - 1, 1)
-        X.append([math.cos(t) + rng.gauss(0.0, noise), math.sin(t) + rng.gauss(0.0, noise)])
-        y.append(-1.0)
-    for i in range(n_in):
-        t = math.pi * i / max(n_in - 1, 1)
-        X.append([1.0 - math.cos(t) + rng.gauss(0.0, noise),
-                  0.5 - math.sin(t) + rng.gauss(0.0, noise)])
-        y.append(1.0)
-    return X, y
+    """Two interleaving half circles (``nn.datasets.make_moons``) with labels -1 / +1."""
+    X, y = nn.datasets.make_moons(n_samples, noise, seed)
+    return [[float(v) for v in row] for row in X], [1.0 if float(v) > 0.0 else -1.0 for v in y]
 
 
 def initial_weights(seed: int) -> list[float]:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from autograd_tiny import Value
 
 
-def _rate(x: float, what: str) -> float:
+def non_negative(x: float, what: str) -> float:
     x = float(x)
     if not (x >= 0.0 and math.isfinite(x)):
         raise ValueError(f"{what} must be a finite number >= 0, got {what} = {x!r}")
@@ -41,7 +41,7 @@ class Optimizer:
 
     @lr.setter
     def lr(self, value: float) -> None:
-        self._lr = _rate(value, "lr")
+        self._lr = non_negative(value, "lr")
 
     def zero_grad(self) -> None:
         """Set every parameter's grad to 0."""
@@ -59,8 +59,8 @@ class SGD(Optimizer):
     def __init__(self, params: Iterable[Value], lr: float, momentum: float = 0.0,
                  nesterov: bool = False, weight_decay: float = 0.0) -> None:
         super().__init__(params, lr)
-        self.momentum = _rate(momentum, "momentum")
-        self.weight_decay = _rate(weight_decay, "weight_decay")
+        self.momentum = non_negative(momentum, "momentum")
+        self.weight_decay = non_negative(weight_decay, "weight_decay")
         self.nesterov = bool(nesterov)
         if self.nesterov and self.momentum == 0.0:
             raise ValueError("nesterov=True needs momentum > 0, got momentum = 0.0")
@@ -102,10 +102,10 @@ class Adam(Optimizer):
             if not 0.0 <= float(b) < 1.0:
                 raise ValueError(f"{name} must be in [0, 1), got {name} = {b!r}")
         self.betas = (float(b1), float(b2))
-        self.eps = _rate(eps, "eps")
+        self.eps = non_negative(eps, "eps")
         if self.eps == 0.0:  # a parameter whose grad stays 0 would divide 0 by 0
             raise ValueError(f"eps must be a finite number > 0, got eps = {eps!r}")
-        self.weight_decay = _rate(weight_decay, "weight_decay")
+        self.weight_decay = non_negative(weight_decay, "weight_decay")
         self.m = [0.0] * len(self.params)
         self.v = [0.0] * len(self.params)
 
@@ -138,8 +138,8 @@ class StepDecay:
     gamma: float = 0.1
 
     def __post_init__(self) -> None:
-        _rate(self.lr, "lr")
-        _rate(self.gamma, "gamma")
+        non_negative(self.lr, "lr")
+        non_negative(self.gamma, "gamma")
         if self.step_size <= 0:
             raise ValueError(f"step_size must be positive, got step_size = {self.step_size}")
 
@@ -157,8 +157,8 @@ class LinearDecay:
     steps: int
 
     def __post_init__(self) -> None:
-        _rate(self.start, "start")
-        _rate(self.end, "end")
+        non_negative(self.start, "start")
+        non_negative(self.end, "end")
         if self.steps <= 0:
             raise ValueError(f"steps must be positive, got steps = {self.steps}")
 
@@ -178,8 +178,8 @@ class WarmupDecay:
     decay: str = "linear"
 
     def __post_init__(self) -> None:
-        _rate(self.lr, "lr")
-        _rate(self.end, "end")
+        non_negative(self.lr, "lr")
+        non_negative(self.end, "end")
         if self.warmup < 0:
             raise ValueError(f"warmup must be >= 0, got warmup = {self.warmup}")
         if self.total <= self.warmup:

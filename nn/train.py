@@ -41,7 +41,7 @@ from .losses import (
     mse_loss,
 )
 from .module import Module
-from .optim import Optimizer
+from .optim import Optimizer, non_negative
 
 LossFn = Callable[[list[Any], list[Any]], Value]
 Correct = Callable[[Any, Any], bool]
@@ -123,8 +123,8 @@ def fit(model: Module | Callable[[Any], Any], X: Sequence[Sequence[float]], y: S
                                    or batch_size <= 0):
         raise ValueError(f"batch_size must be a positive integer or None, "
                          f"got batch_size = {batch_size!r}")
-    l2 = _coefficient(l2, "l2")
-    l1 = _coefficient(l1, "l1")
+    l2 = non_negative(l2, "l2")
+    l1 = non_negative(l1, "l1")
     if accuracy is not None:
         correct = accuracy
     params = model.parameters() if isinstance(model, Module) else list(optimizer.params)
@@ -186,10 +186,3 @@ def _loss(loss: str | LossFn) -> tuple[LossFn, Correct | None]:
     if not callable(loss):
         raise TypeError(f"loss must be a name or a callable, got {type(loss).__name__}")
     return loss, None
-
-
-def _coefficient(x: float, what: str) -> float:
-    x = float(x)
-    if not (x >= 0.0 and math.isfinite(x)):
-        raise ValueError(f"{what} must be a finite number >= 0, got {what} = {x!r}")
-    return x

@@ -1,19 +1,27 @@
-"""Every op's forward, in the table and through the public API, against an independent reference
-written with ``math``. A new op without a reference (or without a public call) fails here."""
+"""The op table drives everything: every op's public call gives its table forward, every Value
+method has a table entry and every entry a public call, the README lists them all, and an op
+added to the table at run time is picked up by the strategies, the step-through, the pictures
+and the sweeps with no other edit."""
 
 from __future__ import annotations
 
+import ast
 import math
 import operator
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from autograd_tiny import Value
-from autograd_tiny.ops import OPS
-from autograd_tiny.testing import op_inputs
+from autograd_tiny import Value, backprop_steps, draw_dot, gradcheck
+from autograd_tiny.engine import toposort
+from autograd_tiny.ops import ANY_RANGE, FORMULA_GLOBALS, OPS, Domain, Op
+from autograd_tiny.testing import call, call_source, graphs, op_inputs
+
+README = Path(__file__).resolve().parent.parent / "README.md"
 
 
 def reference_dot(*xs: float) -> float:
@@ -22,58 +30,16 @@ def reference_dot(*xs: float) -> float:
     return math.fsum(products + ([xs[-1]] if len(xs) % 2 else []))
 
 
+# Independent references, written with `math`, for the forwards the table has today. An op
+# added later is swept against its own table forward (below) without an entry here.
 REFERENCE: dict[str, Callable[..., float]] = {
-    "+": operator.add,
-    "*": operator.mul,
-    "/": operator.truediv,
-    "**": math.pow,
-    "-": operator.neg,
-    "abs": math.fabs,
-    "exp": math.exp,
-    "log": math.log,
-    "sqrt": math.sqrt,
-    "tanh": math.tanh,
-    "sigmoid": lambda x: 1.0 / (1.0 + math.exp(-x)),
-    "relu": lambda x: max(x, 0.0),
-    "leaky_relu": lambda x, slope: x if x > 0.0 else slope * x,
-    "softplus": lambda x: math.log1p(math.exp(x)),
-    "sin": math.sin,
-    "cos": math.cos,
-    "sum": lambda *xs: math.fsum(xs),
-    "dot": reference_dot,
+    "+": operator.add, "*": operator.mul, "/": operator.truediv, "**": math.pow,
+    "-": operator.neg, "abs": math.fabs, "exp": math.exp, "log": math.log, "sqrt": math.sqrt,
+    "tanh": math.tanh, "sigmoid": lambda x: 1.0 / (1.0 + math.exp(-x)),
+    "relu": lambda x: max(x, 0.0), "leaky_relu": lambda x, slope: x if x > 0.0 else slope * x,
+    "softplus": lambda x: math.log1p(math.exp(x)), "sin": math.sin, "cos": math.cos,
+    "sum": lambda *xs: math.fsum(xs), "dot": reference_dot,
 }
-
-# How a user reaches each op from Value.
-PUBLIC: dict[str, Callable[..., Value]] = {
-    "+": lambda a, b: a + b,
-    "*": lambda a, b: a * b,
-    "/": lambda a, b: a / b,
-    "**": lambda a, b: a ** b,
-    "-": lambda x: -x,
-    "abs": abs,
-    "exp": lambda x: x.exp(),
-    "log": lambda x: x.log(),
-    "sqrt": lambda x: x.sqrt(),
-    "tanh": lambda x: x.tanh(),
-    "sigmoid": lambda x: x.sigmoid(),
-    "relu": lambda x: x.relu(),
-    "leaky_relu": lambda x, slope: x.leaky_relu(slope.data),
-    "softplus": lambda x: x.softplus(),
-    "sin": lambda x: x.sin(),
-    "cos": lambda x: x.cos(),
-    "sum": lambda *xs: Value.sum(xs),
-    "dot": lambda *xs: Value.dot(xs[:len(xs) // 2], xs[len(xs) // 2:2 * (len(xs) // 2)],
-                                 xs[-1] if len(xs) % 2 else None),
-}
-
-
-def test_every_op_has_a_reference_and_a_public_call() -> None:
-    assert set(REFERENCE) == set(OPS), (
-        f"missing references: {sorted(set(OPS) - set(REFERENCE))}, "
-        f"stale: {sorted(set(REFERENCE) - set(OPS))}")
-    assert set(PUBLIC) == set(OPS), (
-        f"missing public calls: {sorted(set(OPS) - set(PUBLIC))}, "
-        f"stale: {sorted(set(PUBLIC) - set(OPS))}")
 
 
 def scale(name: str, xs: tuple[float, ...]) -> float:
@@ -86,29 +52,45 @@ def scale(name: str, xs: tuple[float, ...]) -> float:
     return 0.0
 
 
-def check_forward(name: str, xs: tuple[float, ...]) -> None:
-    expected = REFERENCE[name](*xs)
-    tolerance = 1e-12 * scale(name, xs) + 1e-300
-    assert OPS[name].forward(*xs) == pytest.approx(expected, rel=1e-12, abs=tolerance)
-    out = PUBLIC[name](*[Value(x) for x in xs])
-    assert out.op == name
-    assert out.data == pytest.approx(expected, rel=1e-12, abs=tolerance)
+def check_public_call(op: Op, xs: tuple[float, ...]) -> None:
+    """The op through its public call builds one node: the table forward's value, its op name,
+    one child per operand."""
+    out = call(op, [Value(x) for x in xs])
+    assert out.op == op.name
+    assert out.data == op.forward(*xs)
     assert len(out.children) == len(xs)
+
+
+def check_gradients(op: Op, xs: tuple[float, ...]) -> None:
+    """Every partial of the op (the rule generated from its texts) against central
+    differences, to first and second order."""
+    from autograd_tiny.value import apply
+
+    assert gradcheck(lambda *vs: apply(op, vs), xs, order=2)
 
 
 @pytest.mark.parametrize("name", list(OPS))
 @given(data=st.data())
-def test_forward_matches_math(name: str, data: st.DataObject) -> None:
-    check_forward(name, data.draw(op_inputs(name), label="inputs"))
+def test_public_call_gives_the_table_forward(name: str, data: st.DataObject) -> None:
+    check_public_call(OPS[name], data.draw(op_inputs(name), label="inputs"))
+
+
+@pytest.mark.parametrize("name", list(REFERENCE))
+@given(data=st.data())
+def test_forward_matches_an_independent_reference(name: str, data: st.DataObject) -> None:
+    xs = data.draw(op_inputs(name), label="inputs")
+    expected = REFERENCE[name](*xs)
+    tolerance = 1e-12 * scale(name, xs) + 1e-300
+    assert OPS[name].forward(*xs) == pytest.approx(expected, rel=1e-12, abs=tolerance)
 
 
 KINKS = [(name, kink) for name, op in OPS.items() if op.domain for kink in op.domain.kinks]
 
 
 @pytest.mark.parametrize("name, kink", KINKS)
-def test_forward_matches_math_at_the_kinks(name: str, kink: float) -> None:
+def test_public_call_at_the_kinks(name: str, kink: float) -> None:
     ranges = OPS[name].domain.ranges  # type: ignore[union-attr]
-    check_forward(name, (kink,) + tuple((lo + hi) / 2 for lo, hi in ranges[1:]))
+    check_public_call(OPS[name], (kink,) + tuple((lo + hi) / 2 for lo, hi in ranges[1:]))
 
 
 @pytest.mark.parametrize("name, x, expected", [
@@ -118,3 +100,141 @@ def test_forward_matches_math_at_the_kinks(name: str, kink: float) -> None:
 ])
 def test_stable_forms_reach_their_limits(name: str, x: float, expected: float) -> None:
     assert OPS[name].forward(x) == expected
+
+
+def test_the_rule_is_the_formula_text_evaluated() -> None:
+    # What a code generator relies on: evaluating partial_text(i, n) in FORMULA_GLOBALS on
+    # floats gives exactly the engine's partials.
+    for op in OPS.values():
+        n = op.arity if op.arity >= 0 else 5
+        xs = tuple(0.3 + 0.4 * i for i in range(n))
+        out = op.forward(*xs)
+        names = dict(zip(op.operands(n), xs, strict=True))
+        texts = [op.partial_text(i, n) for i in range(n)]
+        evaluated = [eval(re.sub(r"(\w+)\[(\d+)\]", r"\1_\2", t), FORMULA_GLOBALS,  # noqa: S307
+                          {re.sub(r"(\w+)\[(\d+)\]", r"\1_\2", k): v for k, v in names.items()}
+                          | {"out": out}) for t in texts]
+        assert list(op.rule(out, *xs)) == evaluated, op.name
+
+
+def test_power_at_zero_is_one_formula_everywhere() -> None:
+    # d/da a**b at a = 0: 0 for b = 0 (a**0 = 1), b * 0**(b - 1) otherwise; never a division
+    # by zero in the text where the derivative exists.
+    pow_ = OPS["**"]
+    assert pow_.rule(1.0, 0.0, 0.0) == (0, 0)
+    assert pow_.rule(0.0, 0.0, 2.0) == (0.0, 0)
+    assert pow_.rule(9.0, -3.0, 2.0) == (-6.0, 0)
+    with pytest.raises(ZeroDivisionError):
+        pow_.rule(0.0, 0.0, 0.5)  # the derivative is infinite there
+
+
+# How Value's arithmetic reaches the table: the operator's special method, the reflected one
+# (2 + x), and the ones composed from others.
+SPECIAL = {ast.Add: "__add__", ast.Mult: "__mul__", ast.Div: "__truediv__", ast.Pow: "__pow__",
+           ast.USub: "__neg__"}
+COMPOSED = {"__sub__", "__rsub__"}  # a - b = a + (-b)
+
+
+def methods_called(op: Op) -> set[str]:
+    """The Value attributes the op's public call uses: special methods for operators."""
+    n = op.arity if op.arity >= 0 else 3
+    names = set()
+    for node in ast.walk(ast.parse(op.call_text(n), mode="eval")):
+        if isinstance(node, (ast.BinOp, ast.UnaryOp)):
+            names.add(SPECIAL[type(node.op)])
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            names.add(f"__{node.func.id}__")  # abs(x)
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            names.add(node.func.attr)
+    return names
+
+
+def value_methods() -> set[str]:
+    """Value's public methods and arithmetic special methods, without backward."""
+    public = {name for name in vars(Value) if not name.startswith("_")
+              and callable(getattr(Value, name))} - {"backward"}
+    arithmetic = {name for name in vars(Value) if name.startswith("__") and name.rstrip("_")[2:]
+                  in {"add", "mul", "truediv", "pow", "neg", "abs", "sub", "radd", "rmul",
+                      "rtruediv", "rpow", "rsub"}}
+    return public | arithmetic
+
+
+def test_every_value_method_has_a_table_entry_and_every_entry_a_method() -> None:
+    reached = set().union(*(methods_called(op) for op in OPS.values()))
+    reflected = {f"__r{name[2:]}" for name in reached if name.startswith("__")}
+    named = set(OPS)  # Value.abs is the table's abs, as abs(x) is
+    missing = value_methods() - reached - reflected - named - COMPOSED
+    assert not missing, f"Value methods with no op table entry: {sorted(missing)}"
+    absent = {name for name in reached if not hasattr(Value, name)}
+    assert not absent, f"op table calls that Value does not have: {sorted(absent)}"
+
+
+def test_the_value_method_check_catches_a_method_without_an_entry(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(Value, "atan", lambda self: self, raising=False)
+    with pytest.raises(AssertionError, match="atan"):
+        test_every_value_method_has_a_table_entry_and_every_entry_a_method()
+
+
+def test_readme_lists_every_method_and_operator_of_the_table() -> None:
+    text = " ".join(README.read_text(encoding="utf-8").split())
+    operators = re.search(r"Operators `([^`]*)`", text)
+    methods = re.search(r"methods `([^`]*)`", text)
+    assert operators and methods
+    listed = {re.sub(r"\(.*\)", "", m) for m in methods.group(1).split()}
+    table_methods = {name for op in OPS.values() for name in methods_called(op)
+                     if not name.startswith("__")} - {"sum", "dot"}
+    assert listed == table_methods
+    symbols = {op.name for op in OPS.values() if op.call_text(max(op.arity, 1)).startswith(
+        tuple(op.operands(max(op.arity, 1))))} - table_methods
+    assert symbols <= set(operators.group(1).split())
+
+
+# An op added at run time: one table entry and one Value method.
+@pytest.fixture
+def atan(monkeypatch: pytest.MonkeyPatch) -> Iterator[Op]:
+    from autograd_tiny.value import _method
+
+    op = Op("atan", 1, math.atan, ("1 / (1 + x**2)",), Domain((ANY_RANGE,)))
+    monkeypatch.setitem(OPS, "atan", op)
+    monkeypatch.setattr(Value, "atan", _method("atan"), raising=False)
+    yield op
+
+
+def test_a_new_op_is_picked_up_everywhere(atan: Op) -> None:
+    x = Value(0.5, "x")
+    y = x.atan()
+    y.label = "y"
+    assert (y.op, y.data) == ("atan", math.atan(0.5))
+    assert Value.atan.__doc__ == "atan(x); d/dx = 1 / (1 + x**2), where out = atan(x)"
+    # The step-through writes the new op and its formula.
+    step = backprop_steps(y)[0]
+    assert step.explain().splitlines() == [
+        "y = atan(x), y.grad = 1.0 (the seed)",
+        "  x.grad += 1 / (1 + x.data**2) * y.grad = 1 / (1 + 0.5**2) * 1.0 = 0.8 * 1.0 = 0.8"]
+    # The picture shows its node.
+    assert 'label=atan' in draw_dot(y).source
+    # The sweeps: public call, forward and gradients, on inputs the strategy draws.
+    assert call_source(atan, ["v0"], ["node"]) == "v0.atan()"
+
+    @settings(max_examples=25, database=None)
+    @given(op_inputs("atan"))
+    def sweep(xs: tuple[float, ...]) -> None:
+        check_public_call(atan, xs)
+        check_gradients(atan, xs)
+
+    sweep()
+
+    # Random graphs: drawn with it, and by default (the whole table) too.
+    seen: list[set[str]] = []
+
+    @settings(max_examples=25, database=None)
+    @given(graphs(ops=["atan", "*"], max_nodes=6), graphs(max_nodes=40))
+    def drawn(only: object, everything: object) -> None:
+        for g in (only, everything):
+            out = g.f(*g.inputs)  # type: ignore[attr-defined]
+            seen.append({node.op for node in toposort(out)})
+            assert gradcheck(g.f, g.inputs)  # type: ignore[attr-defined]
+
+    drawn()
+    assert any("atan" in ops for ops in seen)

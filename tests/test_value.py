@@ -130,16 +130,8 @@ def test_children_order_and_op_names() -> None:
     assert (a**b).children == (a, b)
     assert (-a).op == "-"
     assert a.op == "" and a.children == ()
-    for name in ("exp", "tanh", "sigmoid", "relu", "softplus", "sin", "cos", "log", "sqrt"):
-        assert getattr(a, name)().op == name
-    assert abs(a).op == "abs"
-    assert a.leaky_relu().op == "leaky_relu"
-
-
-def test_every_unary_op_of_the_table_is_a_value_method() -> None:
-    for name, op in OPS.items():
-        if op.arity == 1 and name.isidentifier():
-            assert getattr(Value(0.5), name)().op == name
+    assert abs(a).op == "abs" and a.abs().op == "abs"
+    assert a.leaky_relu().children[1].data == 0.01
 
 
 @pytest.mark.parametrize("number", [2, 2.0, np.float64(2.0), np.int64(2), np.float32(2.0),

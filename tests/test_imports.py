@@ -1,0 +1,59 @@
+"""The engine's modules import one another without a cycle, lazy imports included: each helper
+lives below everything that uses it."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from graphlib import CycleError, TopologicalSorter
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent.parent / "autograd_tiny"
+
+
+def internal_imports(path: Path) -> set[str]:
+    """The package modules ``path`` imports anywhere (in functions too), except under
+    ``if TYPE_CHECKING:``, which never runs."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    skipped = {id(node) for block in ast.walk(tree) if isinstance(block, ast.If)
+               and ast.unparse(block.test) == "TYPE_CHECKING" for stmt in block.body
+               for node in ast.walk(stmt)}
+    found = set()
+    for node in ast.walk(tree):
+        if id(node) in skipped or not isinstance(node, ast.ImportFrom) or node.level != 1:
+            continue
+        if node.module:
+            found.add(node.module.split(".")[0])
+        else:
+            found.update(alias.name for alias in node.names)
+    return found
+
+
+def import_graph() -> dict[str, set[str]]:
+    return {path.stem: internal_imports(path) - {path.stem}
+            for path in sorted(PACKAGE.glob("*.py")) if path.stem != "__init__"}
+
+
+def test_no_import_cycle_in_the_engine() -> None:
+    graph = import_graph()
+    assert graph["value"] >= {"ops", "engine", "modes"}  # the check sees real imports
+    try:
+        order = list(TopologicalSorter(graph).static_order())
+    except CycleError as e:
+        raise AssertionError(f"import cycle: {' -> '.join(e.args[1])}") from None
+    # In a fresh interpreter, importing them lowest first works at every step.
+    code = "import importlib\n" + "".join(
+        f"importlib.import_module('autograd_tiny.{name}')\n" for name in order
+        if name != "__main__")
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=PACKAGE.parent)
+
+
+def test_the_cycle_check_finds_a_cycle() -> None:
+    graph = import_graph()
+    graph["ops"] = graph["ops"] | {"value"}
+    try:
+        list(TopologicalSorter(graph).static_order())
+    except CycleError:
+        return
+    raise AssertionError("a cycle went unnoticed")

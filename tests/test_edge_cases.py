@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import copy
+import gc
 import math
 import pickle
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -12,6 +14,7 @@ import pytest
 
 import nn
 from autograd_tiny import Value, grad, value_and_grad
+from autograd_tiny.engine import toposort
 from autograd_tiny.ops import OPS, Op
 
 
@@ -141,3 +144,37 @@ def test_a_graph_using_an_op_outside_the_table_refuses_to_pickle_clearly() -> No
     assert y.data == 2.0
     with pytest.raises(TypeError, match="op 'twice' is not in the op table"):
         pickle.dumps(y)
+
+
+def _clear_grads(nodes: list[Value]) -> None:
+    for node in nodes:
+        node.grad = 0.0
+
+
+def test_create_graph_grads_hold_the_graph_until_every_grad_is_cleared_or_gc_runs() -> None:
+    # As the README says: zeroing only the parameters' grads does not free the graph (every
+    # other grad is a Value built from it, and refers back to it); clearing every grad of the
+    # graph does, and so does the cyclic GC.
+    model = nn.MLP(2, [3, 1], activation="tanh", seed=0)
+    gc.collect()
+    gc.disable()
+    try:
+        for clear_all in (False, True):
+            loss = nn.mse_loss([model([0.5, -1.0]), model([1.0, 2.0])], [1.0, 0.0])
+            loss.backward(create_graph=True)
+            nodes = toposort(loss)  # inputs and constants too: their grads are Values
+            refs = [weakref.ref(v) for v in nodes if v.children]
+            for p in model.parameters():
+                p.grad = 0.0
+            if clear_all:
+                _clear_grads(nodes)
+            del loss, nodes
+            alive = sum(r() is not None for r in refs)
+            if clear_all:
+                assert alive == 0
+            else:
+                assert alive >= len(refs) - 1  # all but the root
+            gc.collect()
+            assert all(r() is None for r in refs)
+    finally:
+        gc.enable()

@@ -1,0 +1,189 @@
+"""Behaviour the fast suite left unchecked until mutation testing showed it: each test here
+kills mutants that survived (a comparison at equality, an operator's NotImplemented, an
+error's exact wording, a generated docstring, an edge of ** at a <= 0)."""
+
+from __future__ import annotations
+
+import math
+import operator
+
+import pytest
+
+import nn
+from autograd_tiny import Value, detect_anomaly, grad
+from autograd_tiny.engine import local_partials
+from autograd_tiny.ops import OPS
+
+
+def test_comparisons_at_equality_and_with_numbers() -> None:
+    one, two = Value(1.0), Value(2.0)
+    assert not one < Value(1.0) and one <= Value(1.0) and not one > 1.0 and one >= 1
+    assert one < two and one <= 2 and two > one and two >= 1.0
+    assert not two < one and not two <= 1 and not one > two and not one >= 2.0
+    assert (Value(-0.0) <= 0.0) and (Value(0.0) >= -0.0)
+
+
+@pytest.mark.parametrize("compare", [operator.lt, operator.le, operator.gt, operator.ge])
+def test_comparing_with_a_non_number_names_it(compare) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(TypeError) as info:
+        compare(Value(1.0), "2")
+    assert str(info.value) == "comparison operand must be a real number (int or float), " \
+                              "got str: '2'"
+
+
+BINARY = [operator.add, operator.sub, operator.mul, operator.truediv, operator.pow]
+
+
+@pytest.mark.parametrize("op", BINARY, ids=lambda f: f.__name__)
+@pytest.mark.parametrize("other", ["x", None, [1.0], object()], ids=repr)
+def test_every_operator_returns_notimplemented_for_a_non_number(op, other) -> None:  # type: ignore[no-untyped-def]
+    v = Value(2.0)
+    for left, right in ((v, other), (other, v)):
+        with pytest.raises(TypeError):
+            op(left, right)
+    name = op.__name__.strip("_")
+    assert getattr(v, f"__{name}__")(other) is NotImplemented
+    assert getattr(v, f"__r{name}__")(other) is NotImplemented
+
+
+def test_method_errors_name_the_op_and_operands_exactly() -> None:
+    for build, error, message in [
+        (lambda: Value(-1.0).sqrt(), ValueError, "sqrt(-1.0): math domain error"),
+        (lambda: Value(-1.0, "x").log(), ValueError, "log(x = -1.0): math domain error"),
+        (lambda: Value(0.0).log(), ValueError, "log(0.0): math domain error"),
+        (lambda: Value(1.0, "a") / Value(0.0, "b"), ZeroDivisionError,
+         "/(a = 1.0, b = 0.0): float division by zero"),
+        (lambda: Value(800.0, "x").exp(), OverflowError, "exp(x = 800.0): math range error"),
+    ]:
+        with pytest.raises(error) as info:
+            build()
+        assert str(info.value) == message
+
+
+def test_an_overflow_in_a_method_inside_detect_anomaly_says_the_same() -> None:
+    with detect_anomaly(), pytest.raises(FloatingPointError) as info:
+        Value(800.0, "x").exp()
+    assert str(info.value) == "exp(x = 800.0): math range error"
+
+
+@pytest.mark.parametrize("name", [n for n, op in OPS.items() if op.arity == 1 and n != "-"])
+def test_each_one_operand_method_documents_its_formula(name: str) -> None:
+    op = OPS[name]
+    method = abs if name == "abs" else getattr(Value, name)
+    if name == "abs":
+        method = Value.abs
+    assert method.__doc__ == (f"{op.math_text(1)}; d/dx = {op.partial_text(0, 1)}, where out = "
+                              f"{op.math_text(1)}")
+    assert method.__qualname__ == f"Value.{name}"
+    assert Value.tanh.__doc__ == "tanh(x); d/dx = (1 - out**2), where out = tanh(x)"
+
+
+def test_variadic_ops_write_their_math_and_calls() -> None:
+    assert OPS["sum"].math_text(3) == "x[0] + x[1] + x[2]"
+    assert OPS["dot"].math_text(5) == "w[0]*x[0] + w[1]*x[1] + b"
+    assert OPS["dot"].math_text(4) == "w[0]*x[0] + w[1]*x[1]"
+    assert OPS["dot"].call_text(4) == "Value.dot([w[0], w[1]], [x[0], x[1]])"
+    assert OPS["sum"].call_text(2) == "Value.sum([x[0], x[1]])"
+    assert OPS["tanh"].math_text(1) == "tanh(x)" and OPS["/"].math_text(2) == "a / b"
+
+
+def test_empty_fused_nodes_are_a_zero_leaf() -> None:
+    for empty in (Value.dot([], []), Value.sum([])):
+        assert empty.data == 0.0 and empty.op == "" and empty.children == ()
+
+
+def test_powers_at_a_non_positive_base() -> None:
+    assert grad(lambda a: a**0.0)(0.0) == 0.0  # a**0 = 1 for every a
+    assert grad(lambda a: a**0.0)(-2.0) == 0.0
+    assert grad(lambda a: a**2.0)(-3.0) == -6.0
+    assert grad(lambda a: a**3.0)(0.0) == 0.0
+    assert grad(lambda a, b: a**b, argnums=1)(0.0, 2.0) == 0.0  # d/db taken as 0 at a = 0
+    assert grad(lambda a, b: a**b, argnums=(0, 1))(2.0, 3.0) == (12.0, 8.0 * math.log(2.0))
+    assert (Value(0.0) ** 0.5).data == 0.0
+    with pytest.raises(ZeroDivisionError):
+        grad(lambda a: a**0.5)(0.0)
+    assert grad(grad(lambda a: a**3.0))(-1.0) == -6.0
+
+
+def test_backward_takes_value_and_numpy_seeds() -> None:
+    np = pytest.importorskip("numpy")
+    x = Value(3.0)
+    (x * 2.0).backward(np.float64(0.5))
+    assert x.grad == 1.0 and type(x.grad) is float
+    y = Value(3.0)
+    (y * 2.0).backward(Value(0.25))
+    assert float(y.grad) == 0.5
+    with pytest.raises(TypeError, match="backward grad must be a real number"):
+        (y * 2.0).backward("1")  # type: ignore[arg-type]
+
+
+def test_local_partials_are_the_rule_on_the_node_s_numbers() -> None:
+    x, w = Value(3.0), Value(-2.0)
+    assert local_partials(x * w) == (-2.0, 3.0)
+    y = x.tanh()
+    assert local_partials(y) == (1.0 - y.data**2,)
+    q = x / w
+    assert local_partials(q) == (1.0 / -2.0, -q.data / -2.0)
+
+
+def test_a_graph_built_and_differentiated_inside_detect_anomaly() -> None:
+    with detect_anomaly():
+        x, w = Value(2.0, "x"), Value(-3.0, "w")
+        y = (x * w + 1.0).tanh() + x.relu() + Value.dot([w], [x], 0.5) + Value.sum([x, w])
+        assert y.children and all(isinstance(c, Value) for c in y.children)
+        y.backward()
+    plain_x, plain_w = Value(2.0), Value(-3.0)
+    plain = ((plain_x * plain_w + 1.0).tanh() + plain_x.relu()
+             + Value.dot([plain_w], [plain_x], 0.5) + Value.sum([plain_x, plain_w]))
+    plain.backward()
+    assert (y.data, x.grad, w.grad) == (plain.data, plain_x.grad, plain_w.grad)
+
+
+def test_a_gradient_anomaly_names_the_unlabelled_operand_by_its_value() -> None:
+    a = Value(2.0, "a")
+    with detect_anomaly(), pytest.raises(FloatingPointError) as info:
+        (a * 3.0).backward(1e308)
+    assert str(info.value) == ("backward through *(a = 2.0, 3.0) gave a gradient of inf for "
+                               "operand a")
+    with detect_anomaly(), pytest.raises(FloatingPointError) as info:
+        (Value(3.0) * a).backward(1e308)
+    assert str(info.value) == ("backward through *(3.0, a = 2.0) gave a gradient of inf for "
+                               "operand 3.0")
+
+
+def test_state_dict_error_messages_exactly() -> None:
+    model = nn.MLP(2, [1], seed=0)
+    with pytest.raises(nn.StateDictError) as info:
+        model.load_state_dict({})
+    assert str(info.value) == (
+        "state dict does not match the module; missing entries: 'layers.0.neurons.0.w.0', "
+        "'layers.0.neurons.0.w.1', 'layers.0.neurons.0.b'; nothing was changed")
+    state = dict(model.state_dict(), extra=1.0)
+    state["layers.0.neurons.0.b"] = "x"
+    with pytest.raises(nn.StateDictError) as info:
+        model.load_state_dict(state)
+    assert str(info.value) == (
+        "state dict does not match the module; unexpected entries: 'extra'; entries that are "
+        "not a single finite real number: 'layers.0.neurons.0.b'; nothing was changed")
+
+
+def test_a_long_list_of_names_is_cut_at_twenty() -> None:
+    twenty = nn.MLP(19, [1], seed=0)  # 19 weights and a bias
+    with pytest.raises(nn.StateDictError) as info:
+        twenty.load_state_dict({})
+    assert "in all" not in str(info.value)
+    assert str(info.value).count("', '") == 19
+    more = nn.MLP(20, [1], seed=0)
+    with pytest.raises(nn.StateDictError) as info:
+        more.load_state_dict({})
+    assert str(info.value).count("', '") == 19
+    assert "'layers.0.neurons.0.w.19', ... (21 in all); nothing was changed" in str(info.value)
+
+
+def test_saving_a_module_without_config_says_so_exactly(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    class Custom(nn.Module):
+        pass
+
+    with pytest.raises(NotImplementedError) as info:
+        Custom().save(tmp_path / "c.json")
+    assert str(info.value) == "Custom does not define config(), so it cannot be saved"

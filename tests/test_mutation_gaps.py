@@ -12,7 +12,7 @@ import pytest
 import nn
 from autograd_tiny import Value, detect_anomaly, grad
 from autograd_tiny.engine import local_partials
-from autograd_tiny.ops import OPS
+from autograd_tiny.ops import OPS, Op
 
 
 def test_comparisons_at_equality_and_with_numbers() -> None:
@@ -187,3 +187,43 @@ def test_saving_a_module_without_config_says_so_exactly(tmp_path) -> None:  # ty
     with pytest.raises(NotImplementedError) as info:
         Custom().save(tmp_path / "c.json")
     assert str(info.value) == "Custom does not define config(), so it cannot be saved"
+
+
+def test_a_new_op_gets_default_operand_names_call_and_math() -> None:
+    unary = Op("twice", 1, lambda x: 2.0 * x, ("2",))
+    assert (unary.args, unary.call_text(1), unary.math_text(1)) == \
+        (("x",), "x.twice()", "twice(x)")
+    binary = Op("hypot", 2, math.hypot, ("a / out", "b / out"))
+    assert (binary.args, binary.call_text(2), binary.math_text(2)) == \
+        (("a", "b"), "a.hypot(b)", "hypot(a, b)")
+    assert binary.rule(5.0, 3.0, 4.0) == (0.6, 0.8)
+    named = Op("scaled", 2, operator.mul, ("k", "x"), args=("x", "k"), call="x * k", math="k x")
+    assert (named.args, named.call_text(2), named.math_text(2)) == (("x", "k"), "x * k", "k x")
+    leaf = Op("", 0, lambda: 0.0, call="", math="")
+    assert (leaf.args, leaf.call_text(0), leaf.math_text(0)) == ((), "", "")
+
+
+def test_a_malformed_op_is_refused_naming_it() -> None:
+    with pytest.raises(ValueError) as info:
+        Op("bad", 2, operator.add, ("1",))
+    assert str(info.value) == ("op 'bad' takes 2 operands but has 2 operand names and 1 "
+                               "partial derivatives")
+    for kwargs in ({}, {"call": "f(x)"}, {"math": "f(x)"}):
+        with pytest.raises(ValueError) as info:
+            Op("many", -1, lambda *xs: 0.0, **kwargs)  # type: ignore[arg-type]
+        assert str(info.value) == "variadic op 'many' needs its operand groups, call and math"
+
+
+def test_a_partial_past_the_last_operand_is_an_index_error() -> None:
+    with pytest.raises(IndexError, match="op 'sum' with 3 operands has no operand"):
+        OPS["sum"].partial_text(3, 3)
+    assert OPS["dot"].partial_text(4, 5) == "1"
+    assert [OPS["dot"].partial_text(i, 4) for i in range(4)] == ["x[0]", "x[1]", "w[0]", "w[1]"]
+
+
+def test_fused_ops_name_a_bad_operand() -> None:
+    with pytest.raises(TypeError) as info:
+        Value.sum([Value(1.0), "x"])  # type: ignore[list-item]
+    assert str(info.value) == "Value.sum takes Values or real numbers, got str"
+    mixed = Value.sum([Value(1.0), 2, 3.5])
+    assert mixed.data == 6.5 and [c.data for c in mixed.children] == [1.0, 2.0, 3.5]

@@ -208,7 +208,7 @@ def test_a_malformed_op_is_refused_naming_it() -> None:
         Op("bad", 2, operator.add, ("1",))
     assert str(info.value) == ("op 'bad' takes 2 operands but has 2 operand names and 1 "
                                "partial derivatives")
-    for kwargs in ({}, {"call": "f(x)"}, {"math": "f(x)"}):
+    for kwargs in ({}, {"call": "f(x)"}, {"math": "f(x)"}, {"call": "f(x)", "math": "f(x)"}):
         with pytest.raises(ValueError) as info:
             Op("many", -1, lambda *xs: 0.0, **kwargs)  # type: ignore[arg-type]
         assert str(info.value) == "variadic op 'many' needs its operand groups, call and math"

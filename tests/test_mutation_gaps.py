@@ -227,3 +227,75 @@ def test_fused_ops_name_a_bad_operand() -> None:
     assert str(info.value) == "Value.sum takes Values or real numbers, got str"
     mixed = Value.sum([Value(1.0), 2, 3.5])
     assert mixed.data == 6.5 and [c.data for c in mixed.children] == [1.0, 2.0, 3.5]
+
+
+def test_leaky_relu_s_slope_is_a_labelled_number() -> None:
+    y = Value(-2.0).leaky_relu(0.2)
+    assert y.children[1].label == "slope" and y.children[1].data == 0.2 and y.data == -0.4
+    with pytest.raises(TypeError) as info:
+        Value(1.0).leaky_relu("a")  # type: ignore[arg-type]
+    assert str(info.value) == "slope must be a real number (int or float), got str: 'a'"
+
+
+def test_load_state_dict_of_a_non_mapping_names_its_type() -> None:
+    with pytest.raises(TypeError) as info:
+        nn.MLP(2, [1], seed=0).load_state_dict([1.0, 2.0])  # type: ignore[arg-type]
+    assert str(info.value) == "load_state_dict takes a mapping of name -> float, got list"
+
+
+def _doc(**changes: object) -> dict[str, object]:
+    model = nn.MLP(2, [1], seed=0)
+    doc: dict[str, object] = {"format": "autograd-tiny.nn", "version": 1,
+                              "module": {"type": "MLP", "config": model.config()},
+                              "state": model.state_dict()}
+    doc.update(changes)
+    return doc
+
+
+@pytest.mark.parametrize("doc, problem", [
+    ([1, 2], "the top level is a list, not an object"),
+    (_doc(format="pickle"), "'format' is 'pickle', expected 'autograd-tiny.nn'"),
+    (_doc(version=2), "'version' is 2, this library reads version 1"),
+    (_doc(module={"type": "MLP"}), "'module' must be an object with 'type' and 'config'"),
+    (_doc(module={"type": "Nope", "config": {}}), "unknown module type 'Nope' (known: "),
+    (_doc(state=[0.5]), "'state' must be an object mapping parameter names to numbers"),
+])
+def test_load_says_exactly_what_is_wrong_with_a_file(tmp_path, doc, problem) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    path = tmp_path / "model.json"
+    path.write_text(json.dumps(doc))
+    with pytest.raises(ValueError) as info:
+        nn.load(path)
+    assert str(info.value).startswith(f"{path} is not a saved autograd-tiny model: {problem}")
+
+
+class _Sized(nn.Module):
+    def __init__(self, n: int, sizes: list[int] | None = None) -> None:
+        self.w = [Value(0.5) for _ in range(n)]
+        self.sizes = sizes or []
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        return [(f"w.{i}", w) for i, w in enumerate(self.w)]
+
+    def config(self) -> dict[str, object]:
+        return {"n": len(self.w), "sizes": self.sizes}
+
+
+@pytest.mark.parametrize("config, bad", [
+    ({"n": 1, "sizes": [2]}, 2), ({"n": 1, "sizes": [1, 10**9]}, 10**9),
+    ({"n": 1, "sizes": [[1, 7]]}, 7),
+])
+def test_any_integer_in_a_config_is_bounded_by_the_weights(tmp_path, config, bad) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    path = tmp_path / "sized.json"
+    _Sized(1, [1]).save(path)
+    assert nn.load(path).state_dict() == {"w.0": 0.5}
+    doc = json.loads(path.read_text())
+    doc["module"]["config"] = config
+    path.write_text(json.dumps(doc))
+    with pytest.raises(ValueError) as info:
+        nn.load(path)
+    assert str(info.value).endswith(f"cannot be built: the config holds the size {bad}, larger "
+                                    "than the 1 weights in the file")

@@ -1,6 +1,6 @@
 """autograd-tiny: a scalar reverse-mode automatic-differentiation engine for learning backprop.
 
-Importing it loads no dependency: graphviz (pictures), ipywidgets (the step-through player) and
+Importing it loads no dependency: graphviz (pictures, the step-through player) and
 hypothesis (``autograd_tiny.testing``) are imported where they are used.
 """
 

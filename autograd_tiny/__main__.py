@@ -54,8 +54,18 @@ def main(argv: Sequence[str] | None = None) -> None:
     commands = parser.add_subparsers(dest="command", required=True)
     p = commands.add_parser("steps", help="print a worked backward pass step by step")
     p.add_argument("example", nargs="?", choices=[*EXAMPLES, "all"], default="all")
+    p.add_argument("--html", metavar="PATH",
+                   help="write the step-through player to PATH as a page to open in a browser "
+                        "(the neuron unless an example is named)")
     args = parser.parse_args(argv)
-    if args.command == "steps":
+    if args.command == "steps" and args.html:
+        name = "neuron" if args.example == "all" else args.example
+        try:
+            path = backprop_steps(EXAMPLES[name]()).save_html(args.html)
+        except OSError as e:
+            parser.error(str(e))
+        print(f"wrote {path}: the {name} example, step by step; open it in a browser")
+    elif args.command == "steps":
         for i, name in enumerate(EXAMPLES if args.example == "all" else [args.example]):
             if i:
                 print("\n")

@@ -22,7 +22,9 @@ update, another ``backward()``) changes nothing an existing step shows or says.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from . import engine
@@ -265,10 +267,29 @@ class BackpropSteps(_Numbered[Step]):
         return super().__str__()
 
     def widget(self) -> StepPlayer:
-        """A Jupyter player: previous / next buttons, a slider, play, picture and explanation."""
+        """The player: picture and explanation of each step, previous / next, a slider and
+        the arrow keys. Self-contained HTML/JS: it needs no kernel and no network, so it
+        keeps working in a saved notebook; without JavaScript it shows the first step."""
         from .player import StepPlayer
 
         return StepPlayer(self)
+
+    def _repr_html_(self) -> str:
+        from .player import player_html
+
+        return player_html(self)
+
+    def to_html(self) -> str:
+        """The player as one self-contained HTML page (no network needed to open it)."""
+        from .player import page_html
+
+        return page_html(self)
+
+    def save_html(self, path: str | os.PathLike[str]) -> Path:
+        """Write ``to_html()`` to ``path`` (replacing it whole); returns the path."""
+        from .player import write_page
+
+        return write_page(self.to_html(), path)
 
 
 def backprop_steps(root: Value) -> BackpropSteps:

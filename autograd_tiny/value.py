@@ -75,7 +75,7 @@ def _method(name: str) -> Callable[[Value], Value]:
             raise _forward_error(op, (self,), e) from None
         return record(op, (self,), data)
 
-    method.__name__, method.__qualname__ = name, f"Value.{name}"  # found by pickle and help
+    method.__name__, method.__qualname__ = name, f"Value.{name}"
     method.__doc__ = f"{op.math_text(1)}; d/dx = {op.partial_text(0, 1)}, where out = " \
                      f"{op.math_text(1)}"
     return method

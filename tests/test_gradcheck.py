@@ -41,8 +41,9 @@ def test_catches_a_dropped_path_with_a_table_at_the_input() -> None:
     assert "worst: d/dx at x = 1.5: analytic 1.5 vs numeric 3.0" in message
 
 
-def test_gradcheck_error_is_an_assertion_error() -> None:
-    assert issubclass(GradcheckError, AssertionError)
+def test_a_failed_check_is_a_failed_assertion_to_test_runners() -> None:
+    with pytest.raises(AssertionError, match="FAIL"):
+        gradcheck(lambda x: x * Value(x.data), [1.5])
 
 
 def test_the_worst_entry_is_named_among_several() -> None:

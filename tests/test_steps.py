@@ -2,60 +2,42 @@
 
 from __future__ import annotations
 
+import html
+import json
 import math
 import re
 import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from autograd_tiny import Value
 from autograd_tiny.__main__ import neuron
 from autograd_tiny.engine import toposort
 from autograd_tiny.ops import FORMULA_GLOBALS
-from autograd_tiny.player import JUPYTER_EXTRA
 from autograd_tiny.steps import backprop_steps, forward_steps
+from autograd_tiny.testing import Graph, graphs
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# Random graphs: a recipe of leaves and ops over earlier results, replayable to build
-# identical graphs. Leaves are positive and every op is defined for any finite input.
-BUILDERS: dict[str, tuple[int, Callable[..., Value]]] = {
-    "+": (2, lambda a, b: a + b),
-    "*": (2, lambda a, b: a * b),
-    "-": (2, lambda a, b: a - b),
-    "neg": (1, lambda a: -a),
-    "tanh": (1, lambda a: a.tanh()),
-    "sigmoid": (1, lambda a: a.sigmoid()),
-    "relu": (1, lambda a: a.relu()),
-    "square": (1, lambda a: a**2),
-    "log1p_sq": (1, lambda a: (a * a + 1.0).log()),
-    "div_sigmoid": (2, lambda a, b: a / (b.sigmoid() + 0.5)),  # sigmoid may underflow to 0
-    "sum": (3, lambda a, b, c: Value.sum([a, b, c])),
-    "dot": (5, lambda w0, w1, x0, x1, b: Value.dot([w0, w1], [x0, x1], b)),
-}
-
-recipes = st.tuples(
-    st.lists(st.floats(0.25, 2.0), min_size=1, max_size=4),
-    st.lists(st.tuples(st.sampled_from(sorted(BUILDERS)),
-                       st.lists(st.integers(0, 10**6), min_size=5, max_size=5)),
-             min_size=0, max_size=12),
-)
+def build(g: Graph) -> Value:
+    """A drawn graph built on fresh labelled leaves (each call builds an identical graph)."""
+    return g.f(*[Value(x, f"x{i}") for i, x in enumerate(g.inputs)])
 
 
-def build(recipe: tuple[list[float], list[tuple[str, list[int]]]]) -> Value:
-    """The graph a recipe describes; operands are picked (with reuse) from earlier results,
-    and the root is the last result plus every result before it, so all of them are used."""
-    leaves, ops = recipe
-    pool = [Value(x, f"x{i}") for i, x in enumerate(leaves)]
-    for name, picks in ops:
-        arity, fn = BUILDERS[name]
-        pool.append(fn(*[pool[p % len(pool)] for p in picks[:arity]]))
-    return pool[-1] if len(pool) == 1 else pool[-1] + Value.sum(pool[:-1])
+def small_graph(with_sum: bool = True) -> Value:
+    """A fixed graph of *, +, dot, tanh (and a sum) whose root adds every earlier value, so
+    nodes are reused."""
+    x0, x1, x2 = Value(0.5, "x0"), Value(1.5, "x1"), Value(0.75, "x2")
+    a = x0 * x1
+    b = a + x0
+    c = Value.dot([b, a], [x1, x0], x2)
+    pool = [x0, x1, x2, a, b, c, c.tanh()]
+    if with_sum:
+        pool.append(Value.sum([pool[6], b, a]))
+    return pool[-1] + Value.sum(pool[:-1])
 
 
 def same(a: float, b: float) -> bool:
@@ -73,9 +55,9 @@ def shown_from(steps) -> dict[Value, int]:  # type: ignore[no-untyped-def]
 
 
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
-@given(recipes)
-def test_steps_replay_backward_exactly_and_leave_user_grads_alone(recipe) -> None:  # type: ignore[no-untyped-def]
-    root = build(recipe)
+@given(graphs(max_nodes=12))
+def test_steps_replay_backward_exactly_and_leave_user_grads_alone(g: Graph) -> None:
+    root = build(g)
     order = toposort(root)
     for i, node in enumerate(order):
         node.grad = 100.0 + i
@@ -90,7 +72,7 @@ def test_steps_replay_backward_exactly_and_leave_user_grads_alone(recipe) -> Non
 
     assert [node.grad for node in order] == before
 
-    fresh = build(recipe)
+    fresh = build(g)
     fresh.backward()
     fresh_order = toposort(fresh)
     assert len(fresh_order) == len(order)
@@ -222,9 +204,7 @@ def picture(step) -> dict[str, tuple[str | None, bool]]:  # type: ignore[no-unty
     return nodes
 
 
-@pytest.mark.parametrize("make", [neuron, lambda: build(
-    ([0.5, 1.5, 0.75], [("*", [0, 1]), ("+", [3, 0]), ("dot", [4, 3, 1, 0, 2]),
-                        ("tanh", [5]), ("sum", [6, 4, 3])]))])
+@pytest.mark.parametrize("make", [neuron, small_graph])
 def test_pictures_highlight_the_node_and_show_only_final_grads(make) -> None:  # type: ignore[no-untyped-def]
     root = make()
     steps = backprop_steps(root)
@@ -250,33 +230,90 @@ def test_pictures_highlight_the_node_and_show_only_final_grads(make) -> None:  #
 
 
 def test_widget_steps_programmatically() -> None:
-    pytest.importorskip("ipywidgets")
     steps = backprop_steps(neuron())
     player = steps.widget()
     assert player.index == 0
-    assert "<svg" in player.picture.value
-    assert "Step 1 of 5" in player.text.value and "o = tanh(n)" in player.text.value
+    assert player.text.startswith("Step 1 of 5\n\no = tanh(n)")
     player.next()
     player.next()
-    assert player.index == 2 and "Step 3 of 5" in player.text.value
+    assert player.index == 2 and player.text.startswith("Step 3 of 5\n")
     player.prev()
     assert player.index == 1
     player.step_to(-1)
-    assert player.index == 4 and player.next_button.disabled
+    assert player.index == 4
     player.next()
     assert player.index == 4
     player.step_to(0)
-    assert player.prev_button.disabled and "Step 1 of 5" in player.text.value
-    player.slider.value = 4  # the slider (and the play button linked to it) is 1-based
-    assert player.index == 3 and "x2w2 = x2 * w2" in player.text.value
-    assert "text/plain" in player._repr_mimebundle_()
+    player.prev()
+    assert player.index == 0
+    player.step_to(3)
+    assert "x2w2 = x2 * w2" in player.text
+    assert repr(player) == "<StepPlayer: step 4 of 5>"
 
 
-def test_widget_without_ipywidgets_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_player_html_is_self_contained_and_opens_at_its_step() -> None:
+    steps = backprop_steps(neuron())
+    player = steps.widget()
+    player.step_to(3)
+    fragment = player._repr_html_()
+    # Without scripts: that step's picture and text, and how to step through.
+    assert 'src="data:image/svg+xml;base64,' in fragment
+    assert "Step 4 of 5\n\nx2w2 = x2 * w2" in html.unescape(fragment)
+    assert "To step through" in fragment
+    # No network: nothing is loaded from anywhere.
+    for page in (fragment, steps.to_html(), player.to_html()):
+        assert not re.search(r"""(src|href)=["']?(https?:)?//""", page)
+        assert "<script src" not in page
+    # Every step's text is embedded for the script.
+    data = json.loads(re.search(r'class="atp-data">(.*?)</script>', fragment, re.S)
+                      .group(1).replace("<\\/", "</"))
+    assert data["texts"] == [f"Step {i + 1} of 5\n\n{s.explain()}" for i, s in enumerate(steps)]
+    assert data["start"] == 3
+    assert steps._repr_html_().count('class="autograd-tiny-player"') == 1
+    assert steps.to_html().startswith("<!DOCTYPE html>")
+
+
+def test_every_step_picture_has_the_same_layout() -> None:
+    from autograd_tiny.player import _patches, apply_patch, step_pictures
+
+    for root in (neuron(), small_graph(with_sum=False)):
+        steps = backprop_steps(root)
+        svgs = step_pictures(steps)
+        assert len({re.search(r'<svg width="[^"]+" height="[^"]+"', s).group(0)  # type: ignore[union-attr]
+                    for s in svgs}) == 1
+        # Nodes stay where they are: each node's outline is the same at every step.
+        outline = re.compile(r'<title>(v\d+(?:_op)?)</title>\n<(?:polygon|ellipse) [^>]*?'
+                             r'((?:points|cx)="[^"]*"(?: cy="[^"]*")?)')
+        boxes = [outline.findall(svg) for svg in svgs]
+        assert len(boxes[0]) == 2 * len(steps) + sum(1 for n in steps.order if not n.children)
+        assert all(b == boxes[0] for b in boxes)
+        # The embedded patches rebuild every picture exactly, and are small.
+        svg = svgs[0]
+        for want, patch in zip(svgs[1:], _patches(svgs), strict=True):
+            svg = apply_patch(svg, patch)
+            assert svg == want
+            assert len(json.dumps(patch)) < len(want) / 2
+
+
+def test_save_html_writes_the_page_and_the_command_line_does_too(tmp_path: Path) -> None:
+    steps = backprop_steps(neuron())
+    path = steps.save_html(tmp_path / "steps.html")
+    assert path == tmp_path / "steps.html"
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith("<!DOCTYPE html>") and "Step 1 of 5" in text
+    assert [p.name for p in tmp_path.iterdir()] == ["steps.html"]
+    out = subprocess.run([sys.executable, "-m", "autograd_tiny", "steps", "--html",
+                          str(tmp_path / "cli.html")], capture_output=True, text=True, cwd=ROOT,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    page = (tmp_path / "cli.html").read_text(encoding="utf-8")
+    assert "Step 1 of 5" in page and "o = tanh(n)" in html.unescape(page)
+    assert str(tmp_path / "cli.html") in out.stdout
+
+
+def test_widget_needs_no_ipywidgets(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "ipywidgets", None)
-    with pytest.raises(ImportError, match=re.escape(JUPYTER_EXTRA)):
-        backprop_steps(neuron()).widget()
-    assert JUPYTER_EXTRA == 'pip install "autograd-tiny[jupyter]"'
+    assert "Step 1 of 5" in backprop_steps(neuron()).widget()._repr_html_()
 
 
 def test_import_stays_light() -> None:
@@ -504,3 +541,15 @@ def test_a_wrong_formula_text_fails_the_check(name: str, wrong: str) -> None:
         assert gradcheck(lambda *vs: apply(op, vs), xs)
         with pytest.raises(GradcheckError):
             gradcheck(lambda *vs: apply(bad, vs), xs)
+
+
+def test_save_html_into_a_missing_directory_names_it_and_writes_nothing(tmp_path: Path) -> None:
+    steps = backprop_steps(neuron())
+    with pytest.raises(FileNotFoundError, match=re.escape(str(tmp_path / "missing"))):
+        steps.save_html(tmp_path / "missing" / "steps.html")
+    assert list(tmp_path.iterdir()) == []
+    out = subprocess.run([sys.executable, "-m", "autograd_tiny", "steps", "--html",
+                          str(tmp_path / "missing" / "x.html")], capture_output=True, text=True,
+                         cwd=ROOT, timeout=120)
+    assert out.returncode == 2 and "does not exist" in out.stderr
+    assert "Traceback" not in out.stderr

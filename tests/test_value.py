@@ -423,3 +423,19 @@ def test_enable_grad_records_again_inside_no_grad() -> None:
             y = x * 3
         z = x * 3
     assert len(y.children) == 2 and z.children == ()
+
+
+def test_backward_leaves_the_garbage_collector_as_it_was() -> None:
+    # backward pauses the cyclic GC (it would only rescan the graph) and restores its state,
+    # also when a derivative fails.
+    x = Value(0.0, "x")
+    try:
+        for enabled in (True, False):
+            gc.enable() if enabled else gc.disable()
+            (x * 2.0).backward()
+            assert gc.isenabled() is enabled
+            with pytest.raises(ZeroDivisionError):
+                x.sqrt().backward()
+            assert gc.isenabled() is enabled
+    finally:
+        gc.enable()

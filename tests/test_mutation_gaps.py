@@ -299,3 +299,186 @@ def test_any_integer_in_a_config_is_bounded_by_the_weights(tmp_path, config, bad
         nn.load(path)
     assert str(info.value).endswith(f"cannot be built: the config holds the size {bad}, larger "
                                     "than the 1 weights in the file")
+
+
+def test_toposort_lists_each_node_once() -> None:
+    from autograd_tiny.engine import toposort
+
+    x, w = Value(2.0), Value(3.0)
+    y = x * x
+    z = (y + x) * (w + x)
+    order = toposort(z)
+    assert len(order) == len(set(order)) == 6
+    assert order[0] is x and order[-1] is z
+
+
+def test_chain_rule_and_backward_defaults() -> None:
+    from autograd_tiny.engine import backward, chain_rule, toposort
+
+    x = Value(3.0)
+    y = x * x
+    y.grad = 1.0
+    chain_rule(toposort(y))
+    assert x.grad == 6.0 and type(x.grad) is float
+    x2 = Value(3.0)
+    backward(x2 * x2)
+    assert x2.grad == 6.0
+
+
+def test_an_overflow_in_a_rule_inside_detect_anomaly() -> None:
+    a = Value(0.5, "a")
+    y = a ** -1023.0  # 2**1023 is finite; d/da = -1023 * 0.5**-1024 overflows in the rule
+    with pytest.raises(OverflowError):
+        y.backward()
+    with detect_anomaly(), pytest.raises(FloatingPointError) as info:
+        y.backward()
+    assert str(info.value).startswith("backward through **(a = 0.5, -1023.0): ")
+
+
+def test_a_non_finite_seed_names_an_unlabelled_root_by_its_value() -> None:
+    with detect_anomaly(), pytest.raises(FloatingPointError) as info:
+        Value(1.5).backward(math.nan)
+    assert str(info.value) == "backward seed grad = nan for the root 1.5"
+
+
+def test_create_graph_makes_every_grad_a_value_even_one_never_reached() -> None:
+    x, w = Value(-1.0), Value(2.0)
+    y = x.relu() * w  # relu is off: x is never reached
+    y.backward(create_graph=True)
+    assert isinstance(x.grad, Value) and x.grad.data == 0.0
+    assert isinstance(w.grad, Value) and w.grad.data == 0.0
+
+
+def test_a_new_node_starts_with_grad_zero_and_no_label() -> None:
+    for node in (Value(1.0) * 2.0, Value(1.0).tanh(), Value.dot([1.0], [2.0]),
+                 Value.sum([Value(1.0), 2.0])):
+        assert node.grad == 0.0 and type(node.grad) is float and node.label == ""
+
+
+def test_constructor_and_fused_op_messages_exactly() -> None:
+    for build, error, message in [
+        (lambda: Value(1.0, 5), TypeError, "Value label must be a str, got int"),
+        (lambda: Value("x"), TypeError,
+         "Value data must be a real number (int or float), got str: 'x'"),
+        (lambda: Value.dot([Value(1.0)], ["x"]), TypeError,
+         "Value.dot takes Values or real numbers, got str"),
+        (lambda: Value(-2.0) ** Value(0.5), ValueError,
+         "**(-2.0, 0.5): a negative base with a Value exponent has no derivative "
+         "d/db a**b = a**b * log(a)"),
+        (lambda: Value(-2.0) ** 0.5, ValueError,
+         "**(-2.0, 0.5): a negative base with a non-integer exponent has no real power"),
+    ]:
+        with pytest.raises(error) as info:
+            build()
+        assert str(info.value) == message
+
+
+@pytest.mark.parametrize("x", [0.9, 0.15, 0.35, -0.9, 3.0, -3.0])
+def test_sigmoid_is_one_over_one_plus_e_to_minus_x_exactly(x: float) -> None:
+    want = 1.0 / (1.0 + math.exp(-x)) if x >= 0 else math.exp(x) / (1.0 + math.exp(x))
+    assert Value(x).sigmoid().data == want
+
+
+def test_fill_writes_operands_into_formulas() -> None:
+    from autograd_tiny.ops import fill
+
+    assert fill("-out / b", {"out": "-1.5", "b": "2.0"}) == "-(-1.5) / 2.0"
+    assert fill("x", {"x": "-1.0"}) == "-1.0"
+    assert fill("f( x )", {"x": "-1"}) == "f( -1 )"
+    assert fill("g(a, b)", {"a": "-1", "b": "-2"}) == "g(-1, -2)"
+    assert fill("[a, b]", {"a": "-1", "b": "-2"}) == "[-1, -2]"
+    assert fill("x**2", {"x": "-3"}) == "(-3)**2"
+    assert fill("x ** 2", {"x": "-3"}) == "(-3) ** 2"
+    assert fill("a + b", {"a": "-1", "b": "-2"}) == "-1 + (-2)"
+    assert fill("a + b", {"a": "1", "b": "2"}) == "1 + 2"
+    assert fill("f(x) + 1", {"x": "-1"}) == "f(-1) + 1"
+    assert fill("f(1, x + 1)", {"x": "-1"}) == "f(1, (-1) + 1)"
+    assert fill("w[0]*x[0]", {"w[0]": "-1", "x[0]": "2"}) == "-1*2"
+    assert fill("x[0]*w[0]", {"w[0]": "-1", "x[0]": "2"}) == "2*(-1)"
+    assert fill("a.b(x)", {"b": "-1", "x": "y"}) == "a.b(y)"
+
+
+def test_a_variadic_op_needs_groups_call_and_math() -> None:
+    from autograd_tiny.ops import Variadic
+
+    groups = Variadic((("x", "n"),), ("1",))
+    for kwargs in ({"call": "f(x)"}, {"math": "f(x)"}, {}):
+        with pytest.raises(ValueError, match="needs its operand groups, call and math"):
+            Op("many", -1, lambda *xs: 0.0, variadic=groups, **kwargs)  # type: ignore[arg-type]
+    ok = Op("many", -1, lambda *xs: 0.0, variadic=groups, call="f(x)", math="f(x)")
+    assert ok.operands(2) == ("x[0]", "x[1]")
+
+
+def test_a_variadic_op_refuses_an_operand_count_its_groups_cannot_hold() -> None:
+    from autograd_tiny.ops import Variadic
+
+    odd = Op("odd", -1, lambda *xs: 0.0, call="f", math="f",
+             variadic=Variadic((("x", "n"), ("b", "1")), ("1", "1"), scalars=("b",)))
+    with pytest.raises(ValueError) as info:
+        odd.operands(3)
+    assert str(info.value) == "op 'odd' cannot take 3 operands"
+    wide = Op("wide", -1, lambda *xs: 0.0, call="f", math="f",
+              variadic=Variadic((("x", "n - 2"), ("b", "2")), ("1", "1"), scalars=("b",)))
+    with pytest.raises(ValueError, match="op 'wide' cannot take 4 operands"):
+        wide.operands(4)
+
+
+def test_three_operand_default_call() -> None:
+    fma = Op("fma", 3, lambda a, b, c: a * b + c, ("b", "a", "1"), args=("a", "b", "c"))
+    assert fma.call_text(3) == "a.fma(b, c)" and fma.math_text(3) == "fma(a, b, c)"
+
+
+def test_dot_call_text_with_a_bias() -> None:
+    assert OPS["dot"].call_text(5) == "Value.dot([w[0], w[1]], [x[0], x[1]], b)"
+
+
+@pytest.mark.parametrize("count, more", [(5, ""), (6, ", ... (6 in all)")])
+def test_save_names_at_most_five_non_finite_weights(tmp_path, count, more) -> None:  # type: ignore[no-untyped-def]
+    model = nn.Neuron(6, rng=__import__("random").Random(0))
+    for p in model.parameters()[:count]:
+        p.data = math.inf
+    shown = ", ".join(f"'w.{i}' = inf" for i in range(5))
+    with pytest.raises(ValueError) as info:
+        model.save(tmp_path / "m.json")
+    assert str(info.value) == (f"cannot save non-finite weights ({shown}{more}): JSON has no "
+                               "NaN or infinity; nothing was written")
+
+
+def test_a_saved_file_is_indented_strict_json(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "m.json"
+    nn.Neuron(1, rng=__import__("random").Random(0)).save(path)
+    assert path.read_text().startswith('{\n "format": "autograd-tiny.nn",\n "version": 1,\n')
+
+    class Odd(nn.Module):
+        def config(self) -> dict[str, object]:
+            return {"scale": math.nan}
+
+    with pytest.raises(ValueError, match="Out of range float values are not JSON compliant"):
+        Odd().save(tmp_path / "odd.json")
+    assert not (tmp_path / "odd.json").exists()
+
+
+def test_save_writes_its_temporary_file_beside_the_target(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import os
+    import secrets
+
+    target_dir = tmp_path / "models"
+    target_dir.mkdir()
+    elsewhere = tmp_path / "cwd"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    (target_dir / ".m.json.taken.tmp").write_text("someone else's")
+    names = iter(["taken", "free"])
+    monkeypatch.setattr(secrets, "token_hex", lambda n: next(names))
+    moved = []
+    replace = os.replace
+
+    def spy(src, dst):  # type: ignore[no-untyped-def]
+        moved.append(os.path.dirname(os.path.abspath(src)))
+        replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", spy)
+    nn.Neuron(1, rng=__import__("random").Random(0)).save(target_dir / "m.json")
+    assert moved == [str(target_dir)]
+    assert (target_dir / ".m.json.taken.tmp").read_text() == "someone else's"
+    assert sorted(p.name for p in target_dir.iterdir()) == [".m.json.taken.tmp", "m.json"]

@@ -482,3 +482,21 @@ def test_save_writes_its_temporary_file_beside_the_target(tmp_path, monkeypatch)
     assert moved == [str(target_dir)]
     assert (target_dir / ".m.json.taken.tmp").read_text() == "someone else's"
     assert sorted(p.name for p in target_dir.iterdir()) == [".m.json.taken.tmp", "m.json"]
+
+
+def test_a_file_that_grows_while_being_read_is_refused(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import os
+    import stat
+
+    path = tmp_path / "m.json"
+    nn.Neuron(3, rng=__import__("random").Random(0)).save(path)
+    real = os.fstat
+
+    def small(fd):  # type: ignore[no-untyped-def]
+        info = real(fd)  # as if the file had been 10 bytes long when looked at
+        return os.stat_result((stat.S_IFREG | 0o644, *info[1:6], 10, *info[7:10]))
+
+    monkeypatch.setattr(os, "fstat", small)
+    with pytest.raises(ValueError) as info:
+        nn.load(path, max_bytes=20)
+    assert str(info.value) == f"{path} grew past max_bytes = 20 while being read"

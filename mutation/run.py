@@ -90,11 +90,14 @@ def _import_time(key: str) -> bool:
     return m is not None and m.group(2) in IMPORT_TIME and m.group(1) is None
 
 
-def run_table() -> dict[str, str]:
-    """Each table mutant against ``TABLE_TESTS``: {key: "killed" | "survived"}."""
+def run_table(only: set[str] | None = None) -> dict[str, str]:
+    """Each table mutant (or those whose key is in ``only``) against ``TABLE_TESTS``:
+    {key: "killed" | "survived" | "timeout"}, merged into the last results."""
     from mutation.table import mutants
 
     results: dict[str, str] = {}
+    if only is not None and TABLE_RESULTS.exists():
+        results = json.loads(TABLE_RESULTS.read_text(encoding="utf-8"))
     with tempfile.TemporaryDirectory(prefix="table-mutants-") as tmp:
         work = Path(tmp)
         for part in ("autograd_tiny", "nn", "tests", "notebooks", "docs"):
@@ -105,7 +108,8 @@ def run_table() -> dict[str, str]:
         ops = work / "autograd_tiny" / "ops.py"
         original = ops.read_text(encoding="utf-8")
         env = dict(_env(), PYTHONPATH=str(work))
-        all_mutants = list(mutants(ROOT / "autograd_tiny" / "ops.py"))
+        all_mutants = [m for m in mutants(ROOT / "autograd_tiny" / "ops.py")
+                       if only is None or m.key in only]
         for n, mutant in enumerate(all_mutants, 1):
             ops.write_text(mutant.source, encoding="utf-8")
             try:
@@ -173,11 +177,16 @@ def main() -> None:
     parser.add_argument("--report", action="store_true", help="report on the last run only")
     parser.add_argument("--table-only", action="store_true")
     parser.add_argument("--skip-table", action="store_true")
+    parser.add_argument("--retry-table-survivors", action="store_true",
+                        help="run the table's surviving mutants again (after adding tests)")
     parser.add_argument("--children", type=int, default=2, help="mutmut's parallel workers")
     args = parser.parse_args()
-    if not args.report and not args.table_only:
+    if not (args.report or args.table_only or args.retry_table_survivors):
         run_mutmut(args.children)
-    if args.report or args.skip_table:
+    if args.retry_table_survivors:
+        last = json.loads(TABLE_RESULTS.read_text(encoding="utf-8"))
+        table = run_table({k for k, s in last.items() if s == "survived"})
+    elif args.report or args.skip_table:
         table = json.loads(TABLE_RESULTS.read_text()) if TABLE_RESULTS.exists() else {}
     else:
         table = run_table()

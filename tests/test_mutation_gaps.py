@@ -500,3 +500,12 @@ def test_a_file_that_grows_while_being_read_is_refused(tmp_path, monkeypatch) ->
     with pytest.raises(ValueError) as info:
         nn.load(path, max_bytes=20)
     assert str(info.value) == f"{path} grew past max_bytes = 20 while being read"
+
+
+def test_relu_passes_nan_and_negative_zero_through() -> None:
+    assert math.copysign(1.0, Value(-0.0).relu().data) == -1.0  # as PyTorch and micrograd
+    assert math.copysign(1.0, Value(0.0).relu().data) == 1.0
+    assert math.isnan(Value(math.nan).relu().data)
+    assert Value(-2.0).relu().data == 0.0 and Value(2.0).relu().data == 2.0
+    assert grad(lambda x: x.relu())(math.nan) == 1.0  # PyTorch's relu'(nan)
+    assert math.copysign(1.0, Value(-0.0).leaky_relu(0.1).data) == -1.0

@@ -509,3 +509,19 @@ def test_relu_passes_nan_and_negative_zero_through() -> None:
     assert Value(-2.0).relu().data == 0.0 and Value(2.0).relu().data == 2.0
     assert grad(lambda x: x.relu())(math.nan) == 1.0  # PyTorch's relu'(nan)
     assert math.copysign(1.0, Value(-0.0).leaky_relu(0.1).data) == -1.0
+
+
+def test_mixed_second_derivative_of_a_power_below_one() -> None:
+    from autograd_tiny import hessian
+
+    a, b = 0.5, 2.0
+    h = hessian(lambda a, b: a**b)(a, b)
+    assert h[0][1] == pytest.approx(a ** (b - 1) * (1 + b * math.log(a)), rel=1e-12)
+    assert h[0][0] == pytest.approx(b * (b - 1) * a ** (b - 2), rel=1e-12)
+    assert h[1][1] == pytest.approx(a**b * math.log(a) ** 2, rel=1e-12)
+
+
+def test_leaky_relu_with_a_negative_slope_keeps_pytorch_s_zero_signs() -> None:
+    # x if x > 0 else slope * x: at +0.0 the slope applies, so a negative slope gives -0.0.
+    assert math.copysign(1.0, Value(0.0).leaky_relu(-0.1).data) == -1.0
+    assert math.copysign(1.0, Value(-0.0).leaky_relu(-0.1).data) == 1.0

@@ -525,3 +525,16 @@ def test_leaky_relu_with_a_negative_slope_keeps_pytorch_s_zero_signs() -> None:
     # x if x > 0 else slope * x: at +0.0 the slope applies, so a negative slope gives -0.0.
     assert math.copysign(1.0, Value(0.0).leaky_relu(-0.1).data) == -1.0
     assert math.copysign(1.0, Value(-0.0).leaky_relu(-0.1).data) == 1.0
+
+
+@pytest.mark.parametrize("x, slope, dx, dslope", [
+    (-2.0, 0.1, 0.1, -2.0), (3.0, 0.1, 1.0, 0.0), (0.5, 0.1, 1.0, 0.0), (0.0, 0.1, 0.1, 0.0),
+    (-2.0, -0.1, -0.1, -2.0), (2.0, -0.1, 1.0, 0.0),
+])
+def test_leaky_relu_s_derivatives_for_both_operands(x: float, slope: float, dx: float,
+                                                    dslope: float) -> None:
+    # The slope is a leaf of the graph (pictures and the step-through show its grad).
+    v = Value(x)
+    y = v.leaky_relu(slope)
+    y.backward()
+    assert (v.grad, y.children[1].grad) == (dx, dslope)

@@ -521,7 +521,7 @@ def test_mixed_second_derivative_of_a_power_below_one() -> None:
     assert h[1][1] == pytest.approx(a**b * math.log(a) ** 2, rel=1e-12)
 
 
-def test_leaky_relu_with_a_negative_slope_keeps_pytorch_s_zero_signs() -> None:
+def test_leaky_relu_with_a_negative_slope_keeps_torch_s_zero_signs() -> None:
     # x if x > 0 else slope * x: at +0.0 the slope applies, so a negative slope gives -0.0.
     assert math.copysign(1.0, Value(0.0).leaky_relu(-0.1).data) == -1.0
     assert math.copysign(1.0, Value(-0.0).leaky_relu(-0.1).data) == 1.0

@@ -10,7 +10,7 @@ INSTALL := PYTHONWARNINGS="ignore:Editable installation" $(PY) -m pip install --
 # Jupyter refuses to run as root (a container, CI) unless told to.
 LAB_ARGS ?= $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: demo lab test lint bench notebooks-sync clean
+.PHONY: demo lab test lint bench notebooks-sync mutation clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,5 +49,10 @@ notebooks-sync: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m benchmarks.run
 
+# Slow (not part of `make test`): mutmut and the op-table mutator against the fast tests.
+mutation: $(STAMP)
+	@$(PY) -c "import mutmut" 2>/dev/null || $(PY) -m pip install --quiet -e ".[mutation]"
+	env -u PYTHONPATH $(PY) -m mutation.run
+
 clean:
-	rm -rf $(VENV) out .pytest_cache .hypothesis
+	rm -rf $(VENV) out .pytest_cache .hypothesis mutants

@@ -289,7 +289,7 @@ def _sum_written_out(args: Sequence[str]) -> str:
 _INLINE: dict[str, list[Form]] = {
     "dot": [_dot_written_out, _dot_mapped],
     "sum": [_sum_written_out, lambda args: f"sum(({_unpack(list(args))}))"],
-    "relu": [lambda args: f"({args[0]} if {args[0]} > 0.0 else 0.0)"],
+    "relu": [lambda args: f"(0.0 if {args[0]} < 0.0 else {args[0]})"],
 }
 _NAMESPACE["mul"] = operator.mul
 _WRITTEN_OUT = (_dot_written_out, _sum_written_out)
@@ -311,9 +311,10 @@ def _form_ok(name: str, form: Form) -> bool:
     for n in range(1, 18) if op.arity < 0 else [op.arity]:
         params = [f"a{i}" for i in range(n)]
         fn = eval(f"lambda {', '.join(params)}: {form(params)}", dict(_NAMESPACE))
-        for _ in range(40):
-            xs = [rng.choice(special) if rng.random() < 0.2 else rng.uniform(-1e3, 1e3)
-                  * 10.0 ** rng.randint(-20, 20) for _ in range(n)]
+        each_special = [[x] * n for x in special]
+        drawn = [[rng.choice(special) if rng.random() < 0.2 else rng.uniform(-1e3, 1e3)
+                  * 10.0 ** rng.randint(-20, 20) for _ in range(n)] for _ in range(40)]
+        for xs in each_special + drawn:
             try:
                 expected = op.forward(*xs)
             except (ArithmeticError, ValueError):

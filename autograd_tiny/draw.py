@@ -35,6 +35,8 @@ CLUSTER_FILLS = ("#f6f6f6", "#ececec", "#e2e2e2")
 
 _TOKEN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|[0-9]+")
 _RECORD_SPECIAL = re.compile(r'([\\{}|<>"])')
+# Control characters but the newline (a label's line break): shown as Python writes them.
+_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
 
 Path = tuple[str, ...]  # nested module names, e.g. ("layers.0", "neurons.3")
 
@@ -76,6 +78,8 @@ def draw_dot(root: Value | Model, *, rankdir: str = "LR", show_grad: bool = True
     Grads that are Values (after ``backward(create_graph=True)``) are shown by their data.
     Node ids follow the graph's topological order, so the same graph gives the same source.
     """
+    from graphviz import nohtml
+
     from .render import Digraph
 
     if not isinstance(root, Value) and callable(getattr(root, "named_parameters", None)):
@@ -129,7 +133,8 @@ def draw_dot(root: Value | Model, *, rankdir: str = "LR", show_grad: bool = True
             fields.append("grad" if grad is None else f"grad {_fmt(grad)}")
         attrs = {"shape": "record", "label": _record(fields, horizontal)}
         if v.label and (path or v.label != name):
-            attrs["tooltip"] = v.label  # the full dotted path of a parameter
+            # the full label, as typed (a parameter's dotted path)
+            attrs["tooltip"] = nohtml(_as_typed(_visible(v.label).replace("\\", "\\\\")))
         if shade:
             attrs.update(style="filled", fillcolor=_fill(shown[v], top))
         if v in marked:
@@ -235,8 +240,19 @@ def _fmt(x: float) -> str:
 
 def _record(fields: list[str], horizontal: bool) -> str:
     """A record label laid out side by side: braces flip the orientation under LR/RL."""
-    text = " | ".join(_RECORD_SPECIAL.sub(r"\\\1", f) for f in fields)
+    text = " | ".join(_as_typed(_RECORD_SPECIAL.sub(r"\\\1", _visible(f))) for f in fields)
     return "{ " + text + " }" if horizontal else text
+
+
+def _visible(text: str) -> str:
+    """Control characters (NUL, tab, ...) written as escapes, ``\\x00``, so they show."""
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
+
+
+def _as_typed(escaped: str) -> str:
+    """DOT text whose backslashes are already escaped, shown as typed: ``&`` is not taken for
+    an entity, and a newline breaks the line (Graphviz would drop it)."""
+    return escaped.replace("&", "&amp;").replace("\n", "\\n")
 
 
 def _fill(grad: float | None, top: float) -> str:

@@ -21,13 +21,23 @@ ArgNums = int | tuple[int, ...]
 
 def _check_argnums(argnums: ArgNums, nargs: int) -> tuple[int, ...]:
     nums = (argnums,) if isinstance(argnums, int) else argnums
-    if not isinstance(nums, tuple) or not all(isinstance(i, int) for i in nums) or not nums:
+    if (not isinstance(nums, tuple) or not nums
+            or not all(isinstance(i, int) and not isinstance(i, bool) for i in nums)):
         raise TypeError(f"argnums must be an int or a non-empty tuple of ints, got {argnums!r}")
     for i in nums:
         if not -nargs <= i < nargs:
             raise ValueError(f"argnums {i} is out of range for a call with {nargs} positional "
                              f"argument{'s' if nargs != 1 else ''}")
-    return tuple(i % nargs for i in nums)
+    positions = tuple(i % nargs for i in nums)
+    if len(set(positions)) != len(positions):
+        # Each position gets one fresh input node, so a repeat would read 0 off the first.
+        raise ValueError(f"argnums must not repeat an argument (as in torch.func.grad), but "
+                         f"{argnums!r} names argument {_first_repeat(positions)} twice")
+    return positions
+
+
+def _first_repeat(positions: tuple[int, ...]) -> int:
+    return next(i for k, i in enumerate(positions) if i in positions[:k])
 
 
 def _as_input(x: object, i: int) -> Value:

@@ -2,13 +2,19 @@
 
 ``gradcheck(f, inputs)`` calls ``f`` with fresh ``Value``s, so the grads of the user's own
 Values are left alone, and compares every first derivative (and with ``order=2`` every second
-derivative) with a central difference taken in float64.
+derivative) with a central difference taken in float64. The step for input x is
+``eps * max(1, |x|)``, as numerical-differentiation libraries scale it: a fixed step vanishes
+against a large x (1e11 + 1e-6 == 1e11 in float64).
+
+Three parts: ``_Evaluator`` calls ``f`` and backward (the only part that runs user code),
+``judge`` and ``judge_second`` decide an entry from its numbers alone (pure functions), and
+``report`` writes the table.
 
 At a kink (relu or abs at 0, ...) the central difference averages two different slopes. An entry
 that fails there is accepted when the one-sided differences disagree (a kink, found numerically,
 not from a list of ops) and the analytic derivative lies between them. A second derivative is
-also accepted where the first derivative jumps (as much over eps / 8 as over eps): there it
-does not exist, and any convention is valid.
+also accepted where the first derivative jumps (as much over step / 8 as over the step): there
+it does not exist, and any convention is valid.
 """
 
 from __future__ import annotations
@@ -43,9 +49,9 @@ def gradcheck(f: Callable[..., Value], inputs: Iterable[float] | float, *, eps: 
     """True if ``f``'s derivatives at ``inputs`` match central differences, else GradcheckError.
 
     An entry passes when |analytic - numeric| <= atol + rtol * |numeric|, with
-    numeric = (f(x + eps) - f(x - eps)) / (2 eps). ``order=2`` also checks every second
-    derivative d2f/dx_i dx_j (``backward(create_graph=True)``) against central differences of
-    the first derivatives.
+    numeric = (f(x + h) - f(x - h)) / (2 h) and h = eps * max(1, |x|). ``order=2`` also checks
+    every second derivative d2f/dx_i dx_j (``backward(create_graph=True)``) against central
+    differences of the first derivatives.
     """
     xs = _check_inputs(inputs)
     eps = _check_positive(eps, "eps", allow_zero=False)
@@ -53,21 +59,35 @@ def gradcheck(f: Callable[..., Value], inputs: Iterable[float] | float, *, eps: 
     rtol = _check_positive(rtol, "rtol")
     if order not in (1, 2) or isinstance(order, bool):
         raise ValueError(f"gradcheck order must be 1 or 2, got {order!r}")
-    check = _Check(f, xs, _labels(f, len(xs)), eps, atol, rtol)
+    labels = _labels(f, len(xs))
+    for x, name in zip(xs, labels, strict=True):
+        h = step(x, eps / 8 if order == 2 else eps)
+        if x + h == x or x - h == x:
+            raise ValueError(f"gradcheck eps = {eps!r} is too small for {name} = {x!r}: the "
+                             f"step {h!r} vanishes in float64 (x + step == x)")
+    run = _Evaluator(f, xs, labels, eps)
+    tol = atol, rtol
 
-    grads = check.gradient(xs)
-    diffs = check.central()
-    entries = check.first_order(grads, diffs)
+    grads = run.gradient(xs)
+    diffs = run.central()
+    entries = [judge(_Entry(f"d/d{name}", a, *d), *tol)
+               for name, a, d in zip(labels, grads, diffs, strict=True)]
     if order == 2:
-        graph_grads, hess = check.analytic_hessian()
+        graph_grads, hess = run.analytic_hessian()
         # create_graph=True runs the rules on Values: its first derivatives must agree too.
-        again = check.first_order(graph_grads, diffs, " (create_graph=True)")
-        entries += [e for e, g in zip(again, grads, strict=True)
-                    if not e.ok and not check.close(e.analytic, g)]
-        entries += check.second_order(grads, hess)
+        for name, a, g, d in zip(labels, graph_grads, grads, diffs, strict=True):
+            e = judge(_Entry(f"d/d{name} (create_graph=True)", a, *d), *tol)
+            if not e.ok and not close(a, g, *tol):
+                entries.append(e)
+        entries += _second_order(run, grads, hess, tol)
     if all(e.ok for e in entries):
         return True
-    raise GradcheckError(check.report(entries, order))
+    raise GradcheckError(report(entries, order, run.where(xs), eps, atol, rtol))
+
+
+def step(x: float, eps: float) -> float:
+    """The finite-difference step at x: eps * max(1, |x|)."""
+    return eps * max(1.0, abs(x))
 
 
 @dataclass
@@ -93,11 +113,75 @@ class _Entry:
         return 0.0 if self.abs_err == 0.0 else math.inf
 
 
-class _Check:
+def close(a: float, b: float, atol: float, rtol: float) -> bool:
+    """|a - b| <= atol + rtol * |b|"""
+    return abs(a - b) <= atol + rtol * abs(b)
+
+
+def judge(e: _Entry, atol: float, rtol: float) -> _Entry:
+    """Mark ``e`` ok if analytic is close to the central difference, or if the one-sided
+    differences disagree (a kink) and analytic lies between them."""
+    if close(e.analytic, e.numeric, atol, rtol):
+        e.ok = True
+        return e
+    # A kink: the slope jumps, so the one-sided differences disagree by more than the
+    # tolerance (on a smooth function they differ only by about f'' * step). Any value
+    # between them is a valid one-sided convention (relu'(0) = 0, abs'(0) = 0).
+    low, high = sorted((e.left, e.right))
+    tol = atol + rtol * max(abs(low), abs(high))
+    if high - low > tol and low - tol <= e.analytic <= high + tol:
+        e.ok, e.kink = True, "between the one-sided differences"
+    return e
+
+
+def judge_second(e: _Entry, coarse_jump: float, fine_up: float, fine_down: float,
+                 fine_step: float, what: str, atol: float, rtol: float) -> _Entry:
+    """A second derivative d/dx_j (d/dx_i): ``judge``, then, if that fails, a look closer in.
+
+    ``coarse_jump`` is the change of d/dx_i over the step, ``fine_up`` and ``fine_down`` the
+    values of d/dx_i an eighth of the step either side of x_j (``fine_step`` apart). If the
+    finer difference agrees, the kink lay just beyond it; if d/dx_i jumps by as much over the
+    finer step as over the whole one, it jumps at x: the second derivative does not exist
+    there and any convention is valid.
+    """
+    if judge(e, atol, rtol).ok:
+        return e
+    fine_jump = fine_up - fine_down
+    if close(e.analytic, fine_jump / fine_step, atol, rtol):
+        e.ok = True
+    elif (abs(fine_jump) > atol + rtol * max(abs(fine_up), abs(fine_down))
+          and abs(fine_jump) > 0.5 * abs(coarse_jump)):
+        e.ok, e.kink = True, f"{what} jumps here"
+    return e
+
+
+def _second_order(run: _Evaluator, grads: list[float], hess: list[list[float]],
+                  tol: tuple[float, float]) -> list[_Entry]:
+    n = len(run.xs)
+    columns = [run.gradients_around(j, run.eps) for j in range(n)]
+    finer: dict[int, tuple[list[float], list[float], float, float]] = {}
+    entries = []
+    for i in range(n):
+        for j, (g_up, g_down, h_up, h_down) in enumerate(columns):
+            e = _Entry(f"d2/d{run.labels[i]} d{run.labels[j]}", hess[i][j],
+                       (g_up[i] - g_down[i]) / (h_up + h_down),
+                       (grads[i] - g_down[i]) / h_down, (g_up[i] - grads[i]) / h_up)
+            if not judge(e, *tol).ok:
+                if j not in finer:
+                    finer[j] = run.gradients_around(j, run.eps / 8)
+                f_up, f_down, f_h_up, f_h_down = finer[j]
+                judge_second(e, g_up[i] - g_down[i], f_up[i], f_down[i], f_h_up + f_h_down,
+                             f"d/d{run.labels[i]}", *tol)
+            entries.append(e)
+    return entries
+
+
+class _Evaluator:
+    """Calls ``f`` and backward at ``xs`` and at points around it, with errors that say where."""
+
     def __init__(self, f: Callable[..., Value], xs: list[float], labels: list[str],
-                 eps: float, atol: float, rtol: float) -> None:
-        self.f, self.xs, self.labels = f, xs, labels
-        self.eps, self.atol, self.rtol = eps, atol, rtol
+                 eps: float) -> None:
+        self.f, self.xs, self.labels, self.eps = f, xs, labels, eps
 
     def where(self, point: Sequence[float], note: str = "") -> str:
         shown = [f"{name} = {x!r}" for name, x in zip(self.labels, point, strict=True)]
@@ -106,7 +190,7 @@ class _Check:
         return ", ".join(shown) + (f" ({note})" if note else "")
 
     def call(self, point: Sequence[float], note: str = "") -> tuple[list[Value], Value]:
-        """Fresh leaves at ``point`` and f's output on them, with errors that say where."""
+        """Fresh leaves at ``point`` and f's output on them."""
         leaves = [Value(x, name) for x, name in zip(point, self.labels, strict=True)]
         try:
             with enable_grad():
@@ -155,10 +239,12 @@ class _Check:
                               f"{e}") from e
 
     def steps(self, i: int, eps: float) -> tuple[list[float], list[float], float, float]:
-        """The points x + eps e_i and x - eps e_i, and the steps actually taken in float64."""
+        """The points x + h e_i and x - h e_i (h = eps * max(1, |x_i|)), and the steps
+        actually taken in float64."""
         x = self.xs[i]
+        h = step(x, eps)
         up, down = list(self.xs), list(self.xs)
-        up[i], down[i] = x + eps, x - eps
+        up[i], down[i] = x + h, x - h
         return up, down, up[i] - x, x - down[i]
 
     def central(self) -> list[tuple[float, float, float]]:
@@ -167,96 +253,52 @@ class _Check:
         diffs = []
         for i in range(len(self.xs)):
             up, down, h_up, h_down = self.steps(i, self.eps)
-            f_up = self.value(up, f"{self.labels[i]} + eps, for the central difference")
-            f_down = self.value(down, f"{self.labels[i]} - eps, for the central difference")
+            f_up = self.value(up, f"{self.labels[i]} + step, for the central difference")
+            f_down = self.value(down, f"{self.labels[i]} - step, for the central difference")
             diffs.append(((f_up - f_down) / (h_up + h_down), (f0 - f_down) / h_down,
                           (f_up - f0) / h_up))
         return diffs
 
-    def first_order(self, grads: list[float], diffs: list[tuple[float, float, float]],
-                    suffix: str = "") -> list[_Entry]:
-        return [self.judge(_Entry(f"d/d{name}{suffix}", a, *d))
-                for name, a, d in zip(self.labels, grads, diffs, strict=True)]
-
-    def second_order(self, grads: list[float], hess: list[list[float]]) -> list[_Entry]:
-        n = len(self.xs)
-        columns = [self.gradients_around(j, self.eps) for j in range(n)]
-        closer: dict[int, tuple[list[float], list[float], float, float]] = {}
-        entries = []
-        for i in range(n):
-            for j, (g_up, g_down, h_up, h_down) in enumerate(columns):
-                e = self.judge(_Entry(f"d2/d{self.labels[i]} d{self.labels[j]}", hess[i][j],
-                                      (g_up[i] - g_down[i]) / (h_up + h_down),
-                                      (grads[i] - g_down[i]) / h_down,
-                                      (g_up[i] - grads[i]) / h_up))
-                if not e.ok:
-                    if j not in closer:
-                        closer[j] = self.gradients_around(j, self.eps / 8)
-                    c_up, c_down, c_h_up, c_h_down = closer[j]
-                    jump, step = c_up[i] - c_down[i], c_h_up + c_h_down
-                    if self.close(e.analytic, jump / step):
-                        # A kink just beyond eps / 8: closer in, f is smooth and agrees.
-                        e.ok = True
-                    elif (abs(jump) > self.atol + self.rtol * max(abs(c_up[i]), abs(c_down[i]))
-                          and abs(jump) > 0.5 * abs(g_up[i] - g_down[i])):
-                        # d/dx_i jumps by as much over eps / 8 as over eps: a kink, where the
-                        # second derivative does not exist and any convention is valid.
-                        e.ok, e.kink = True, f"d/d{self.labels[i]} jumps here"
-                entries.append(e)
-        return entries
-
     def gradients_around(self, j: int, eps: float) -> tuple[list[float], list[float],
                                                              float, float]:
-        """The gradient at x + eps e_j and at x - eps e_j, and the steps actually taken."""
+        """The gradient at x + h e_j and at x - h e_j, and the steps actually taken."""
         up, down, h_up, h_down = self.steps(j, eps)
         name = self.labels[j]
-        return (self.gradient(up, f"{name} + {eps!r}, for the second derivatives"),
-                self.gradient(down, f"{name} - {eps!r}, for the second derivatives"),
+        return (self.gradient(up, f"{name} + {h_up!r}, for the second derivatives"),
+                self.gradient(down, f"{name} - {h_down!r}, for the second derivatives"),
                 h_up, h_down)
 
-    def close(self, a: float, b: float) -> bool:
-        return abs(a - b) <= self.atol + self.rtol * abs(b)
 
-    def judge(self, e: _Entry) -> _Entry:
-        if self.close(e.analytic, e.numeric):
-            e.ok = True
-            return e
-        # A kink: the slope jumps, so the one-sided differences disagree by more than the
-        # tolerance (on a smooth function they differ only by about f'' * eps). Any value
-        # between them is a valid one-sided convention (relu'(0) = 0, abs'(0) = 0).
-        low, high = sorted((e.left, e.right))
-        tol = self.atol + self.rtol * max(abs(low), abs(high))
-        if high - low > tol and low - tol <= e.analytic <= high + tol:
-            e.ok, e.kink = True, "between the one-sided differences"
-        return e
-
-    def report(self, entries: list[_Entry], order: int) -> str:
-        failed = sorted((e for e in entries if not e.ok), key=_badness, reverse=True)
-        kind = "first" if order == 1 else "first and second"
-        lines = [
-            f"gradcheck failed: {len(failed)} of {len(entries)} {kind} derivatives differ from "
-            f"central differences (eps={self.eps!r}, atol={self.atol!r}, rtol={self.rtol!r}; "
-            "an entry fails when |analytic - numeric| > atol + rtol * |numeric|)",
-            f"at {self.where(self.xs)}",
-            "",
-        ]
-        shown = entries if len(entries) <= MAX_ROWS else failed[:MAX_ROWS]
-        worst = failed[0]
-        header = ["derivative", "analytic", "numeric", "abs err", "rel err", ""]
-        rows = [header] + [[e.name, _num(e.analytic), _num(e.numeric), _num(e.abs_err),
-                            _num(e.rel_err), _status(e, worst)] for e in shown]
-        widths = [max(len(r[k]) for r in rows) for k in range(len(header))]
-        for r in rows:
-            cells = [r[0].ljust(widths[0])]
-            cells += [c.rjust(w) for c, w in zip(r[1:5], widths[1:5], strict=True)]
-            lines.append("  " + "  ".join(cells + [r[5]]).rstrip())
-        if len(shown) < len(entries):
-            lines.append(f"  ({len(entries) - len(shown)} more entries not shown, "
-                         f"{len(entries) - len(failed)} of them passing)")
-        lines += ["", f"worst: {worst.name} at {self.where(self.xs)}: analytic "
-                      f"{_num(worst.analytic)} vs numeric {_num(worst.numeric)} (one-sided: "
-                      f"{_num(worst.left)} from the left, {_num(worst.right)} from the right)"]
-        return "\n".join(lines)
+def report(entries: list[_Entry], order: int, where: str, eps: float, atol: float,
+           rtol: float) -> str:
+    """The GradcheckError message: a summary, the table (failing entries first when long)
+    and the worst entry with its one-sided differences."""
+    failed = sorted((e for e in entries if not e.ok), key=_badness, reverse=True)
+    kind = "first" if order == 1 else "first and second"
+    lines = [
+        f"gradcheck failed: {len(failed)} of {len(entries)} {kind} derivatives differ from "
+        f"central differences (eps={eps!r}, step eps * max(1, |x|), atol={atol!r}, "
+        f"rtol={rtol!r}; an entry fails when |analytic - numeric| > atol + rtol * |numeric|)",
+        f"at {where}",
+        "",
+    ]
+    shown = entries if len(entries) <= MAX_ROWS else failed[:MAX_ROWS]
+    worst = failed[0]
+    header = ["derivative", "analytic", "numeric", "abs err", "rel err", ""]
+    rows = [header] + [[e.name, _num(e.analytic), _num(e.numeric), _num(e.abs_err),
+                        _num(e.rel_err), _status(e, worst)] for e in shown]
+    widths = [max(len(r[k]) for r in rows) for k in range(len(header))]
+    for r in rows:
+        cells = [r[0].ljust(widths[0])]
+        cells += [c.rjust(w) for c, w in zip(r[1:5], widths[1:5], strict=True)]
+        lines.append("  " + "  ".join(cells + [r[5]]).rstrip())
+    if len(shown) < len(entries):
+        lines.append(f"  ({len(entries) - len(shown)} more entries not shown, "
+                     f"{len(entries) - len(failed)} of them passing)")
+    lines += ["", f"worst: {worst.name} at {where}: analytic {_num(worst.analytic)} vs numeric "
+                  f"{_num(worst.numeric)} (one-sided: {_num(worst.left)} from the left, "
+                  f"{_num(worst.right)} from the right)"]
+    return "\n".join(lines)
 
 
 def _badness(e: _Entry) -> float:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Callable
-from contextvars import ContextVar, Token
+from contextvars import ContextVar
 from typing import Any, NamedTuple, TypeVar
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -38,19 +39,23 @@ class _Switch(contextlib.ContextDecorator):
         return super().__new__(cls)
 
     def __init__(self, func: F | None = None) -> None:
-        self._tokens: list[Token[Mode]] = []
+        # The modes to restore on exit, one stack per thread: one object may be entered by
+        # several threads at once (a module-level `quiet = no_grad()`), each with its own mode.
+        self._saved = threading.local()
 
     def _recreate_cm(self) -> _Switch:
-        # A fresh instance per decorated call, so threads never share a token stack.
+        # A fresh instance per decorated call.
         return type(self)()
 
     def __enter__(self) -> _Switch:
-        mode = MODE.get()._replace(**{self.field: self.setting})
-        self._tokens.append(MODE.set(_intern(mode)))
+        saved = self._saved.__dict__.setdefault("stack", [])
+        before = MODE.get()
+        saved.append(before)
+        MODE.set(_intern(before._replace(**{self.field: self.setting})))
         return self
 
     def __exit__(self, *exc: object) -> None:
-        MODE.reset(self._tokens.pop())
+        MODE.set(self._saved.stack.pop())
 
 
 class no_grad(_Switch):

@@ -169,6 +169,14 @@ class Op:
     def __repr__(self) -> str:
         return f"Op({self.name!r})"
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickled by name and looked up again on loading, so a pickled Value (or model)
+        # refers to the table's own entry; its rule is generated code pickle cannot store.
+        if OPS.get(self.name) is not self and self is not LEAF:
+            raise TypeError(f"op {self.name!r} is not in the op table, so a graph using it "
+                            "cannot be pickled")
+        return (_table_entry, (self.name,))
+
     def operands(self, n: int) -> tuple[str, ...]:
         """The names of ``n`` operands, as the texts write them."""
         if self.variadic is None:
@@ -207,6 +215,11 @@ class Op:
                                   if group in self.variadic.scalars):
             raise ValueError(f"op {self.name!r} cannot take {n} operands")
         return sizes
+
+
+def _table_entry(name: str) -> Op:
+    """The op named ``name`` (``""`` for a leaf), for unpickling."""
+    return OPS[name] if name else LEAF
 
 
 _INDEX = re.compile(r"\[i\]")
@@ -287,7 +300,7 @@ def _softplus(x: float) -> float:
 
 def _real_power(a: float, b: float) -> float:
     """a ** b, refusing a negative base with a non-integer exponent (a complex number)."""
-    if a < 0.0 and b != math.floor(b):
+    if a < 0.0 and math.isfinite(b) and b != math.floor(b):
         raise ValueError("a negative base with a non-integer exponent has no real power")
     return a**b
 
@@ -352,8 +365,9 @@ OPS: dict[str, Op] = {
         Op("sqrt", 1, math.sqrt, ("0.5 / out",), ON_POSITIVE),
         Op("tanh", 1, math.tanh, ("(1 - out**2)",), ON_ANY),
         Op("sigmoid", 1, _sigmoid, ("out * (1 - out)",), ON_ANY),
-        # NOTE: relu'(0) = 0, as in PyTorch.
-        Op("relu", 1, lambda x: x if x > 0.0 else 0.0, ("(x > 0)",),
+        # NOTE: relu'(0) = 0, as in PyTorch; like PyTorch (and micrograd) NaN and -0.0 pass
+        # through, and relu'(NaN) = 1.
+        Op("relu", 1, lambda x: 0.0 if x < 0.0 else x, ("(0 if x <= 0 else 1)",),
            Domain((ANY_RANGE,), kinks=(0.0,))),
         # NOTE: leaky_relu'(0) = slope, as in PyTorch.
         Op("leaky_relu", 2, lambda x, slope: x if x > 0.0 else slope * x,

@@ -75,6 +75,12 @@ def _size(n: object, what: str) -> int:
     return n
 
 
+def _flag(x: object, what: str) -> bool:
+    if not isinstance(x, bool):
+        raise TypeError(f"{what} must be True or False, got {type(x).__name__} {x!r}")
+    return x
+
+
 def _inputs(x: Input, nin: int) -> list[Value]:
     """``x`` as a list of ``nin`` Values (numbers become leaves once, shared by every neuron)."""
     if isinstance(x, (Value, int, float)):
@@ -102,7 +108,7 @@ class Neuron(Module):
         bound = _init_bound(init, nin, _size(fan_out, "fan_out"))
         self.init, self.fan_out = init, fan_out
         self.activation = activation
-        self.fused = bool(fused)
+        self.fused = _flag(fused, "fused")
         uniform = random.uniform if rng is None else rng.uniform
         self.w = [Value(uniform(-bound, bound)) for _ in range(nin)]
         self.b = Value(0.0)
@@ -135,6 +141,10 @@ class Neuron(Module):
         return {"nin": self.nin, "activation": self.activation, "fused": self.fused,
                 **_init_config(self.init), **fan_out}
 
+    @classmethod
+    def parameter_count(cls, config: dict[str, Any]) -> int:
+        return _size(config["nin"], "nin") + 1
+
     def __repr__(self) -> str:
         return (f"Neuron(nin={self.nin}, activation={self.activation!r}{_fused(self.fused)}"
                 f"{_init_repr(self.init)})")
@@ -152,7 +162,7 @@ class Layer(Module):
         self.init = init
         self.nin = nin
         self.activation = activation
-        self.fused = bool(fused)
+        self.fused = _flag(fused, "fused")
         self.neurons = [Neuron(nin, activation, rng=rng, fused=fused, init=init, fan_out=nout)
                         for _ in range(nout)]
         self.label_parameters()
@@ -180,6 +190,10 @@ class Layer(Module):
         return {"nin": self.nin, "nout": self.nout, "activation": self.activation,
                 "fused": self.fused, **_init_config(self.init)}
 
+    @classmethod
+    def parameter_count(cls, config: dict[str, Any]) -> int:
+        return _size(config["nout"], "nout") * (_size(config["nin"], "nin") + 1)
+
     def __repr__(self) -> str:
         return (f"Layer(nin={self.nin}, nout={self.nout}, activation={self.activation!r}"
                 f"{_fused(self.fused)}{_init_repr(self.init)})")
@@ -206,7 +220,7 @@ class MLP(Module):
         last = len(nouts) - 1
         self.activation = activation
         self.output_activation = output_activation
-        self.fused = bool(fused)
+        self.fused = _flag(fused, "fused")
         self.layers = [
             Layer(sizes[i], sizes[i + 1], output_activation if i == last else activation,
                   rng=rng, fused=fused, init=init)
@@ -252,6 +266,14 @@ class MLP(Module):
         return {"nin": self.nin, "nouts": self.nouts, "activation": self.activation,
                 "output_activation": self.output_activation, "fused": self.fused,
                 **_init_config(self.init)}
+
+    @classmethod
+    def parameter_count(cls, config: dict[str, Any]) -> int:
+        nouts = config["nouts"]
+        if not isinstance(nouts, list):
+            raise TypeError(f"nouts must be a list of layer sizes, got {type(nouts).__name__}")
+        sizes = [_size(config["nin"], "nin")] + [_size(n, "nouts") for n in nouts]
+        return sum(nout * (nin + 1) for nin, nout in zip(sizes, sizes[1:], strict=False))
 
     def __repr__(self) -> str:
         lines = [f"  (layers.{i}): {layer!r}" for i, layer in enumerate(self.layers)]

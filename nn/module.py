@@ -1,15 +1,23 @@
 """``Module``: named parameters, state dicts, and saving to / loading from JSON.
 
-A saved file is JSON: ``{"format": "autograd-tiny.nn", "version": 1, "module": {"type": ...,
-"config": {...}}, "state": {name: float}}``. Floats are written with ``repr``, which
-round-trips every float bit-exactly. No pickle is used anywhere.
+A saved file is strict JSON: ``{"format": "autograd-tiny.nn", "version": 1, "module":
+{"type": ..., "config": {...}}, "state": {name: float}}``. Floats are written with ``repr``,
+which round-trips every float bit-exactly; weights must be finite (JSON has no NaN or
+infinity), so ``save`` and ``load`` refuse NaN and ±inf with ``ValueError``. No pickle is used
+anywhere.
+
+``load`` trusts nothing in the file: it reads regular files only, at most ``MAX_BYTES``, and
+builds the architecture only once its parameter count is known to fit the weights present.
 """
 
 from __future__ import annotations
 
 import json
+import math
+import numbers
 import os
 import secrets
+import stat
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
@@ -17,6 +25,7 @@ from autograd_tiny import Value
 
 FORMAT = "autograd-tiny.nn"
 VERSION = 1
+MAX_BYTES = 64 * 2**20  # the largest file ``load`` reads by default: about a million weights
 
 _TYPES: dict[str, type[Module]] = {}
 M = TypeVar("M", bound="Module")
@@ -36,7 +45,8 @@ class StateDictError(KeyError, ValueError):
         if unexpected:
             problems.append(f"unexpected entries: {_names(unexpected)}")
         if bad:
-            problems.append(f"entries that are not a single real number: {_names(bad)}")
+            problems.append(f"entries that are not a single finite real number: "
+                            f"{_names(bad)}")
         super().__init__("state dict does not match the module; " + "; ".join(problems)
                          + "; nothing was changed")
 
@@ -134,7 +144,9 @@ class Module:
         """Copy ``state``'s numbers into the parameters and buffers; strict, and all-or-nothing.
 
         Raises ``StateDictError`` (both a ``KeyError`` and a ``ValueError``) listing missing,
-        unexpected and non-number entries; on failure no parameter is changed.
+        unexpected and bad entries (not a real number, NaN, infinite, or an int too large for
+        a float). Every entry is checked before any is assigned: on failure no parameter is
+        changed.
         """
         if not isinstance(state, Mapping):
             raise TypeError(f"load_state_dict takes a mapping of name -> float, "
@@ -143,11 +155,12 @@ class Module:
         names = {name for name, _ in named}
         missing = [name for name, _ in named if name not in state]
         unexpected = sorted(str(k) for k in state if k not in names)
-        bad = [name for name, _ in named if name in state and not _is_real(state[name])]
+        values = {name: _finite(state[name]) for name, _ in named if name in state}
+        bad = [name for name, x in values.items() if x is None]
         if missing or unexpected or bad:
             raise StateDictError(missing, unexpected, bad)
         for name, p in named:
-            p.data = float(state[name])
+            p.data = values[name]  # type: ignore[assignment]  # every one checked above
 
     def config(self) -> dict[str, Any]:
         """The constructor arguments that rebuild this module's architecture (not its weights)."""
@@ -159,29 +172,61 @@ class Module:
         """A fresh module with the architecture ``config`` describes."""
         return cls(**config)
 
+    @classmethod
+    def parameter_count(cls, config: dict[str, Any]) -> int | None:
+        """How many parameters ``from_config(config)`` would make, without making them.
+
+        ``load`` compares it with the weights in the file before building anything, so a
+        config asking for a billion weights is refused at once. ``None`` (the default) means
+        unknown: ``load`` then refuses any integer in the config larger than the number of
+        weights saved.
+        """
+        return None
+
     def save(self, path: str | os.PathLike[str]) -> None:
-        """Write architecture and weights to ``path`` as JSON, atomically.
+        """Write architecture and weights to ``path`` as strict JSON, atomically.
 
         The file is written to a temporary file in the same directory and moved over ``path``
         with ``os.replace``; on any failure the old file is left intact and the temporary file
-        removed.
+        removed. An existing file keeps its permissions, and a symlink is written through to
+        its target. NaN or infinite weights raise ``ValueError`` before anything is written.
         """
+        state = self.state_dict()
+        bad = [name for name, x in state.items() if not math.isfinite(x)]
+        if bad:
+            shown = ", ".join(f"{name!r} = {state[name]}" for name in bad[:5])
+            more = f", ... ({len(bad)} in all)" if len(bad) > 5 else ""
+            raise ValueError(f"cannot save non-finite weights ({shown}{more}): JSON has no NaN "
+                             "or infinity; nothing was written")
         doc = {
             "format": FORMAT,
             "version": VERSION,
             "module": {"type": type(self).__name__, "config": self.config()},
-            "state": self.state_dict(),
+            "state": state,
         }
-        text = json.dumps(doc, indent=1)
+        text = json.dumps(doc, indent=1, allow_nan=False)
         _write_atomic(os.fspath(path), text)
 
 
-def _is_real(x: object) -> bool:
-    return isinstance(x, (int, float)) and not isinstance(x, bool)
+def _finite(x: object) -> float | None:
+    """``x`` as a finite float, or None if it is not a real number or not finite."""
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        return None
+    try:
+        x = float(x)
+    except (OverflowError, ValueError):
+        return None
+    return x if math.isfinite(x) else None
 
 
 def _write_atomic(path: str, text: str) -> None:
-    directory, name = os.path.split(os.path.abspath(path))
+    # Through a symlink to the file it names, keeping an existing file's permissions.
+    path = os.path.realpath(path)
+    try:
+        mode: int | None = stat.S_IMODE(os.stat(path).st_mode)
+    except FileNotFoundError:
+        mode = None
+    directory, name = os.path.split(path)
     while True:
         tmp = os.path.join(directory, f".{name}.{secrets.token_hex(6)}.tmp")
         try:
@@ -195,6 +240,8 @@ def _write_atomic(path: str, text: str) -> None:
             f.write(text)
             f.flush()
             os.fsync(f.fileno())
+        if mode is not None:
+            os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -204,30 +251,86 @@ def _write_atomic(path: str, text: str) -> None:
         raise
 
 
-def load(path: str | os.PathLike[str]) -> Module:
+def load(path: str | os.PathLike[str], *, max_bytes: int = MAX_BYTES) -> Module:
     """Rebuild the module saved at ``path`` by ``Module.save``.
 
-    A file that is not JSON, truncated, or not in this format raises ``ValueError`` (a
-    ``StateDictError`` for weights that do not fit the architecture) naming the problem.
+    Anything that is not a saved model raises ``ValueError`` naming the problem, quickly and
+    without allocating more than the file holds: not a regular file (a FIFO, a device, a
+    directory), larger than ``max_bytes``, not strict JSON (NaN, Infinity, nesting too deep),
+    not in this format, a config describing more parameters than the weights saved, or
+    weights that do not fit the architecture (a ``StateDictError``, also a ``KeyError``).
     """
     where = os.fspath(path)
+    text = _read_bounded(where, max_bytes)
     try:
-        with open(where, encoding="utf-8") as f:
-            doc = json.load(f)
-    except ValueError as e:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        doc = json.loads(text, parse_constant=_refuse_constant)
+    except RecursionError:
+        raise ValueError(f"{where} is not a saved autograd-tiny model (JSON nested too deeply)"
+                         ) from None
+    except ValueError as e:  # JSONDecodeError is a ValueError
         raise ValueError(f"{where} is not a saved autograd-tiny model (not valid JSON: {e})"
                          ) from None
     problem = _format_problem(doc)
     if problem:
         raise ValueError(f"{where} is not a saved autograd-tiny model: {problem}")
     cls = _TYPES[doc["module"]["type"]]
+    config, state = doc["module"]["config"], doc["state"]
     try:
-        module = cls.from_config(doc["module"]["config"])
-    except (TypeError, ValueError) as e:
+        _check_size(cls, config, len(state))
+        module = cls.from_config(config)
+    except (TypeError, ValueError, KeyError) as e:
         raise ValueError(f"{where}: the saved architecture {doc['module']!r:.200} "
                          f"cannot be built: {e}") from None
-    module.load_state_dict(doc["state"])
+    module.load_state_dict(state)
     return module
+
+
+def _read_bounded(where: str, max_bytes: int) -> str:
+    """The text of the regular file ``where``; anything else, or anything larger, is refused."""
+    # O_NONBLOCK: opening a FIFO must not wait for a writer (it is refused just below).
+    fd = os.open(where, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise ValueError(f"{where} is not a regular file, so not a saved model")
+        if info.st_size > max_bytes:
+            raise ValueError(f"{where} holds {info.st_size} bytes, more than max_bytes = "
+                             f"{max_bytes}; pass a larger max_bytes to load it")
+        with os.fdopen(os.dup(fd), "rb") as f:
+            data = f.read(max_bytes + 1)
+    finally:
+        os.close(fd)
+    if len(data) > max_bytes:
+        raise ValueError(f"{where} grew past max_bytes = {max_bytes} while being read")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise ValueError(f"{where} is not a saved autograd-tiny model (not valid JSON: not "
+                         f"UTF-8 text: {e})") from None
+
+
+def _refuse_constant(name: str) -> float:
+    raise ValueError(f"{name} is not a number in strict JSON (saved weights are finite)")
+
+
+def _check_size(cls: type[Module], config: dict[str, Any], saved: int) -> None:
+    """Refuse a config that would make more parameters than the ``saved`` weights fill."""
+    count = cls.parameter_count(config)
+    if count is not None:
+        if count > saved:
+            raise ValueError(f"the config describes {count} parameters but the file holds "
+                             f"only {saved} weights")
+        return
+    stack: list[Any] = [config]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, int) and item > max(saved, 1):
+            raise ValueError(f"the config holds the size {item}, larger than the {saved} "
+                             "weights in the file")
 
 
 def _format_problem(doc: Any) -> str:

@@ -103,6 +103,8 @@ class Adam(Optimizer):
                 raise ValueError(f"{name} must be in [0, 1), got {name} = {b!r}")
         self.betas = (float(b1), float(b2))
         self.eps = non_negative(eps, "eps")
+        if self.eps == 0.0:  # a parameter whose grad stays 0 would divide 0 by 0
+            raise ValueError(f"eps must be a finite number > 0, got eps = {eps!r}")
         self.weight_decay = non_negative(weight_decay, "weight_decay")
         self.m = [0.0] * len(self.params)
         self.v = [0.0] * len(self.params)

@@ -219,6 +219,9 @@ class _WholeBatch(_Step):
         model = self.model
         preds = model.forward_batch(xs) if isinstance(model, Module) else [model(x) for x in xs]
         value = self.loss_fn(preds, targets)
+        if not isinstance(value, Value):
+            raise TypeError(f"the loss must return a Value built from the predictions, "
+                            f"got {type(value).__name__}: {value!r:.60}")
         if self.l2:
             value = value + self.l2 * l2_penalty(self.params)
         if self.l1:

@@ -329,3 +329,12 @@ def test_a_partial_that_raises_in_a_branch_not_differentiated_still_raises():
     assert_same(compiled_result(c, [4.0, 3.0]), interpret(f, [4.0, 3.0], argnums=[1]))
     assert compiled_result(c, [0.0, 3.0]) == interpret(f, [0.0, 3.0], argnums=[1])
     assert compiled_result(c, [0.0, 3.0])[0] is ZeroDivisionError
+
+
+def test_a_written_out_forward_that_differs_on_a_special_value_is_not_used():
+    """relu written as ``x if x > 0.0 else 0.0`` maps -0.0 and NaN to 0.0, where the op's
+    forward passes them through: every special value is checked, not a random draw of them."""
+    from autograd_tiny.codegen import _form_ok
+
+    assert not _form_ok("relu", lambda a: f"({a[0]} if {a[0]} > 0.0 else 0.0)")
+    assert _form_ok("relu", lambda a: f"(0.0 if {a[0]} < 0.0 else {a[0]})")

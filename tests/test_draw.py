@@ -422,3 +422,42 @@ def test_edges_name_the_operands_where_order_matters() -> None:
     assert re.search(rf"{ids['den']} -> \w+ \[label=b\b", src)
     plain = draw_dot(a * b).source
     assert "label=a" not in plain and "label=b" not in plain
+
+
+def svg_texts(svg: str) -> list[str]:
+    """The text lines an SVG shows, as a browser decodes them."""
+    import xml.etree.ElementTree as ET
+
+    root = ET.fromstring(svg)  # an XML parser decodes entities, as a browser does
+    return ["".join(t.itertext()) for t in root.iter("{http://www.w3.org/2000/svg}text")]
+
+
+@pytest.mark.parametrize("label, lines", [
+    ("a\x00b", ["a\\x00b"]),  # NUL: shown as its escape, not a renderer syntax error
+    ("two\nlines", ["two", "lines"]),  # a newline breaks the line instead of vanishing
+    ("tab\there", ["tab\\there"]),
+    ("&amp;", ["&amp;"]),  # not taken for an entity
+    ("&lt;&#65;", ["&lt;&#65;"]),
+    ('x<y>"q"\\n', ['x<y>"q"\\n']),  # a typed backslash-n is two characters
+    ("a{b}|c", ["a{b}|c"]),
+    ("<b>bold</b>", ["<b>bold</b>"]),
+    ("back\\", ["back\\"]),
+])
+@pytest.mark.parametrize("rankdir", ["LR", "TB"])
+def test_labels_show_as_typed(no_dot_on_path: Path, label: str, lines: list[str],
+                              rankdir: str) -> None:
+    x = Value(1.5, label)
+    y = x * 2.0
+    y.label = label
+    texts = svg_texts(draw_dot(y, rankdir=rankdir).pipe(format="svg", encoding="utf-8"))
+    shown = [t for t in texts if not t.startswith(("data", "grad", "|grad|"))]
+    assert shown[:len(lines)] == lines
+    assert texts.count(lines[0]) == 2  # x and y both
+
+
+def test_a_tooltip_with_odd_characters_renders(no_dot_on_path: Path) -> None:
+    # A dotted label becomes a cluster and a short name; the full label is the tooltip.
+    w = Value(0.5, "layers.0.w.1")
+    y = w * 2.0
+    svg = draw_dot(y).pipe(format="svg", encoding="utf-8")
+    assert 'xlink:title="layers.0.w.1"' in svg

@@ -9,7 +9,7 @@ import re
 import pytest
 
 from autograd_tiny import Value, no_grad
-from autograd_tiny.gradcheck import GradcheckError, gradcheck
+from autograd_tiny.gradcheck import GradcheckError, _Entry, gradcheck, judge, judge_second, step
 
 
 def rows(message: str, prefix: str) -> list[list[str]]:
@@ -167,7 +167,7 @@ def test_f_raising_says_where_and_chains_the_cause() -> None:
 
 
 def test_f_raising_at_a_difference_point_names_the_step() -> None:
-    with pytest.raises(ValueError, match=r"at x = -9e-07 \(x - eps, for the central difference\)"):
+    with pytest.raises(ValueError, match=r"at x = -9e-07 \(x - step, for the central difference\)"):
         gradcheck(lambda x: x.log(), [1e-7])
 
 
@@ -248,3 +248,82 @@ def test_non_finite_output() -> None:
 def test_bad_settings(kwargs: dict[str, object], error: type[Exception]) -> None:
     with pytest.raises(error):
         gradcheck(lambda x: x, [1.0], **kwargs)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("x", [1e11, -3e15, 1e300, 2.5e-12])
+def test_the_step_scales_with_the_input(x: float) -> None:
+    assert gradcheck(lambda v: v * 1.0, [x])
+    assert gradcheck(lambda v: v * 3.0 + 1.0, [x], order=2)
+    assert gradcheck(lambda v, w: v * w, [x, 2.0], order=2)
+
+
+def test_a_wrong_gradient_at_a_large_input_is_a_gradcheck_error_not_a_crash() -> None:
+    with pytest.raises(GradcheckError, match=r"v = 100000000000\.0"):
+        gradcheck(lambda v: v * Value(v.data), [1e11])
+
+
+def test_an_eps_too_small_for_the_input_is_a_clear_value_error() -> None:
+    with pytest.raises(ValueError, match=r"eps = 1e-30 is too small for v = 1\.0"):
+        gradcheck(lambda v: v * 1.0, [1.0], eps=1e-30)
+    assert gradcheck(lambda v: v * 1.0, [1e-20], eps=1e-12)  # the step is at least eps
+
+
+def test_the_step_is_eps_times_max_1_abs_x() -> None:
+    assert step(0.0, 1e-6) == 1e-6
+    assert step(0.5, 1e-6) == 1e-6
+    assert step(-4.0, 1e-6) == 4e-6
+    assert step(1e11, 1e-6) == 1e11 * 1e-6
+
+
+def entry(analytic: float, numeric: float, left: float, right: float) -> _Entry:
+    return _Entry("d/dx", analytic, numeric, left, right)
+
+
+def test_judge_passes_a_close_entry_and_fails_a_far_one() -> None:
+    assert judge(entry(1.0, 1.0 + 1e-6, 1.0, 1.0), 1e-5, 1e-3).ok
+    e = judge(entry(1.0, 1.1, 1.1, 1.1), 1e-5, 1e-3)
+    assert not e.ok and e.kink == ""
+    assert judge(entry(1.0, 1.0009, 1.0009, 1.0009), 0.0, 1e-3).ok  # rtol * |numeric|
+    assert not judge(entry(1.0, 1.0011, 1.0011, 1.0011), 0.0, 1e-3).ok
+    assert judge(entry(0.0, 9e-6, 9e-6, 9e-6), 1e-5, 0.0).ok  # atol alone
+    assert not judge(entry(0.0, 1.1e-5, 1.1e-5, 1.1e-5), 1e-5, 0.0).ok
+
+
+@pytest.mark.parametrize("analytic, ok", [
+    (0.0, True), (1.0, True), (0.25, True),  # relu at 0: slopes 0 and 1, anything between
+    (1.0 + 5e-6, True), (-5e-6, True),  # within the tolerance of either end
+    (1.1, False), (-0.1, False), (2.0, False),
+])
+def test_judge_at_a_kink_accepts_exactly_what_lies_between_the_one_sided_slopes(
+        analytic: float, ok: bool) -> None:
+    e = judge(entry(analytic, 0.5, 0.0, 1.0), 1e-5, 1e-3)  # the central difference averages
+    assert e.ok is ok
+    assert e.kink == ("between the one-sided differences" if ok else "")
+    flipped = judge(entry(analytic, 0.5, 1.0, 0.0), 1e-5, 1e-3)  # either order of sides
+    assert flipped.ok is ok
+
+
+def test_judge_does_not_call_a_smooth_disagreement_a_kink() -> None:
+    # One-sided slopes equal to within the tolerance: no kink, so a far analytic fails.
+    e = judge(entry(0.5, 1.0, 1.0, 1.0 + 1e-7), 1e-5, 1e-3)
+    assert not e.ok and e.kink == ""
+    # Disagreeing one-sided slopes, analytic outside them: fails.
+    assert not judge(entry(3.0, 0.0, -1.0, 1.0), 1e-5, 1e-3).ok
+
+
+def test_judge_second_accepts_a_jump_at_x_and_an_agreement_closer_in() -> None:
+    tol = 1e-5, 1e-3
+    # d/dx jumps from 0 to 1 near x, by as much over step/8 as over the step: a kink at x.
+    e = judge_second(entry(2.0, 1e6, 1e6, 1e6), 1.0, 1.0, 0.0, 2.5e-7, "d/dx", *tol)
+    assert e.ok and e.kink == "d/dx jumps here"
+    # A kink just beyond step/8: closer in the difference agrees with the analytic value.
+    e = judge_second(entry(2.0, 7.0, 7.0, 7.0), 5.0, 1.0 + 2.0 * 1.25e-7,
+                     1.0 - 2.0 * 1.25e-7, 2.5e-7, "d/dx", *tol)
+    assert e.ok and e.kink == ""
+    # The first derivative changes smoothly and the analytic value is wrong: fails.
+    e = judge_second(entry(0.0, 2.0, 2.0, 2.0), 4e-6, 1.0 + 2.5e-7, 1.0 - 2.5e-7, 2.5e-7,
+                     "d/dx", *tol)
+    assert not e.ok
+    # A jump over the step that shrinks closer in is not a kink at x: fails.
+    e = judge_second(entry(0.0, 1e6, 1e6, 1e6), 2.0, 1.1, 1.0, 2.5e-7, "d/dx", *tol)
+    assert not e.ok

@@ -206,12 +206,12 @@ def _bits(x: float) -> bytes:
     return struct.pack("<d", x)
 
 
-finite_or_not = st.floats(allow_nan=False) | st.sampled_from(
+finite = st.floats(allow_nan=False, allow_infinity=False) | st.sampled_from(
     [0.0, -0.0, 5e-324, -5e-324, 2.2250738585072014e-308, 1.7976931348623157e308, 0.1, 1 / 3])
 
 
 @settings(max_examples=30, deadline=None)
-@given(st.lists(finite_or_not, min_size=13, max_size=13))
+@given(st.lists(finite, min_size=13, max_size=13))
 def test_save_load_round_trip_is_bit_exact(tmp_path_factory, values):
     path = tmp_path_factory.mktemp("save") / "model.json"
     model = nn.MLP(2, [3, 1], activation="tanh", output_activation="sigmoid", seed=0,
@@ -348,12 +348,16 @@ def test_load_of_binary_garbage_and_wrong_weights(tmp_path):
     with pytest.raises(ValueError, match="not valid JSON"):
         nn.load(path)
     doc = _good_doc()
-    del doc["state"]["layers.1.neurons.0.b"]
+    doc["state"]["bogus"] = doc["state"].pop("layers.1.neurons.0.b")
     doc["state"]["layers.0.neurons.0.w.0"] = [0.1, 0.2]
     path.write_text(json.dumps(doc))
     with pytest.raises(KeyError, match="layers.1.neurons.0.b") as info:
         nn.load(path)
-    assert "layers.0.neurons.0.w.0" in str(info.value)
+    assert "layers.0.neurons.0.w.0" in str(info.value) and "bogus" in str(info.value)
+    del doc["state"]["bogus"]
+    path.write_text(json.dumps(doc))
+    with pytest.raises(ValueError, match="describes 9 parameters but the file holds only 8"):
+        nn.load(path)
 
 
 def test_successful_save_leaves_only_the_file_with_the_usual_permissions(tmp_path):
@@ -365,3 +369,182 @@ def test_successful_save_leaves_only_the_file_with_the_usual_permissions(tmp_pat
     os.umask(umask)
     assert path.stat().st_mode & 0o777 == 0o666 & ~umask
     assert nn.load(path).state_dict() == nn.MLP(2, [2, 1], seed=1).state_dict()
+
+
+def test_load_state_dict_checks_every_entry_before_assigning_any():
+    model = nn.MLP(2, [3, 1], seed=0)
+    before = model.state_dict()
+    state = nn.MLP(2, [3, 1], seed=1).state_dict()
+    names = list(state)
+    state[names[5]] = 10**400  # too large for a float: float() would raise OverflowError
+    state[names[9]] = math.nan
+    state[names[10]] = -math.inf
+    state[names[11]] = True
+    with pytest.raises(nn.StateDictError) as info:
+        model.load_state_dict(state)
+    assert info.value.bad == [names[5], names[9], names[10], names[11]]
+    assert "finite" in str(info.value)
+    assert model.state_dict() == before
+
+
+def test_load_state_dict_takes_numpy_numbers():
+    np = pytest.importorskip("numpy")
+    model = nn.Neuron(2, rng=random.Random(0))
+    model.load_state_dict({"w.0": np.float32(0.5), "w.1": np.int64(-2), "b": 3})
+    assert model.state_dict() == {"w.0": 0.5, "w.1": -2.0, "b": 3.0}
+    assert all(type(p.data) is float for p in model.parameters())
+
+
+@pytest.mark.parametrize("weight", [math.nan, math.inf, -math.inf])
+def test_save_refuses_non_finite_weights_and_writes_nothing(tmp_path, weight):
+    path = tmp_path / "model.json"
+    nn.MLP(2, [1], seed=0).save(path)
+    before = path.read_bytes()
+    model = nn.MLP(2, [1], seed=1)
+    model.parameters()[1].data = weight
+    with pytest.raises(ValueError, match=r"non-finite weights \('layers.0.neurons.0.w.1' = "):
+        model.save(path)
+    assert path.read_bytes() == before
+    assert _leftovers(tmp_path) == []
+
+
+def _saved_text(weight: str) -> str:
+    text = json.dumps(_good_doc())
+    name = '"layers.0.neurons.0.b": 0.0'
+    assert name in text
+    return text.replace(name, f'"layers.0.neurons.0.b": {weight}')
+
+
+@pytest.mark.parametrize("weight, match", [
+    ("NaN", "NaN is not a number in strict JSON"),
+    ("-Infinity", "-Infinity is not a number in strict JSON"),
+    ("Infinity", "Infinity is not a number"),
+    ("1e999", "layers.0.neurons.0.b"),
+    ("1" * 401, "layers.0.neurons.0.b"),
+    ("-" + "9" * 400 + ".5e10", "layers.0.neurons.0.b"),
+])
+def test_load_refuses_non_finite_and_huge_weights_with_value_error(tmp_path, weight, match):
+    path = tmp_path / "model.json"
+    path.write_text(_saved_text(weight))
+    with pytest.raises(ValueError, match=match):
+        nn.load(path)
+
+
+def test_load_refuses_deep_nesting_with_value_error(tmp_path):
+    path = tmp_path / "deep.json"
+    path.write_text("[" * 200_000 + "]" * 200_000)
+    with pytest.raises(ValueError, match="nested too deeply|not valid JSON"):
+        nn.load(path)
+
+
+@pytest.mark.parametrize("config, match", [
+    ({"nin": 10**9, "nouts": [1]}, "describes 1000000001 parameters but the file holds only 3"),
+    ({"nin": 2, "nouts": [10**6, 10**6]}, "the file holds only 3"),
+    ({"nin": 2, "nouts": [1], "fused": "no"}, "fused must be True or False, got str 'no'"),
+    ({"nin": 2, "nouts": [1], "fused": 0}, "fused must be True or False"),
+    ({"nin": 2, "nouts": 3}, "nouts must be a list"),
+    ({"nin": "2", "nouts": [1]}, "nin must be an integer"),
+    ({"nouts": [1]}, "nin"),
+])
+def test_load_checks_the_config_against_the_weights_before_building(tmp_path, config, match):
+    doc = {"format": "autograd-tiny.nn", "version": 1,
+           "module": {"type": "MLP", "config": config},
+           "state": nn.MLP(2, [1], seed=0).state_dict()}
+    path = tmp_path / "model.json"
+    path.write_text(json.dumps(doc))
+    assert path.stat().st_size < 1000
+    with pytest.raises(ValueError, match=match):
+        nn.load(path)
+
+
+def test_layer_and_neuron_configs_are_checked_too(tmp_path):
+    path = tmp_path / "model.json"
+    for module_type, config in [("Layer", {"nin": 10**9, "nout": 10**9}),
+                                ("Neuron", {"nin": 10**12})]:
+        doc = {"format": "autograd-tiny.nn", "version": 1,
+               "module": {"type": module_type, "config": config}, "state": {"b": 0.0}}
+        path.write_text(json.dumps(doc))
+        with pytest.raises(ValueError, match="the file holds only 1"):
+            nn.load(path)
+
+
+def test_a_module_without_parameter_count_gets_a_size_bound(tmp_path):
+    class Scaled(nn.Module):
+        def __init__(self, n: int) -> None:
+            self.w = [Value(1.0) for _ in range(n)]
+
+        def named_parameters(self):
+            return [(f"w.{i}", w) for i, w in enumerate(self.w)]
+
+        def config(self):
+            return {"n": len(self.w)}
+
+    path = tmp_path / "scaled.json"
+    Scaled(3).save(path)
+    assert nn.load(path).state_dict() == Scaled(3).state_dict()
+    doc = json.loads(path.read_text())
+    doc["module"]["config"]["n"] = 10**9
+    path.write_text(json.dumps(doc))
+    with pytest.raises(ValueError, match="size 1000000000, larger than the 3 weights"):
+        nn.load(path)
+
+
+def test_load_reads_regular_files_only(tmp_path):
+    with pytest.raises(ValueError, match="not a regular file"):
+        nn.load(tmp_path)
+    if os.path.exists("/dev/zero"):
+        with pytest.raises(ValueError, match="not a regular file"):
+            nn.load("/dev/zero")
+    if hasattr(os, "mkfifo"):
+        fifo = tmp_path / "fifo"
+        os.mkfifo(fifo)
+        with pytest.raises(ValueError, match="not a regular file"):
+            nn.load(fifo)  # with no writer: must not block
+
+
+def test_load_refuses_a_file_over_max_bytes(tmp_path):
+    path = tmp_path / "model.json"
+    nn.MLP(2, [3, 1], seed=0).save(path)
+    size = path.stat().st_size
+    with pytest.raises(ValueError, match=f"holds {size} bytes, more than max_bytes = 100"):
+        nn.load(path, max_bytes=100)
+    assert nn.load(path, max_bytes=size).state_dict() == nn.MLP(2, [3, 1], seed=0).state_dict()
+    with open(path, "ab") as f:
+        f.truncate(nn.module.MAX_BYTES + 1)  # sparse: no disk used
+    with pytest.raises(ValueError, match="more than max_bytes"):
+        nn.load(path)
+
+
+def test_save_keeps_the_mode_of_an_existing_file(tmp_path):
+    path = tmp_path / "model.json"
+    nn.MLP(2, [1], seed=0).save(path)
+    os.chmod(path, 0o600)
+    nn.MLP(2, [1], seed=1).save(path)
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert nn.load(path).state_dict() == nn.MLP(2, [1], seed=1).state_dict()
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="no symlinks")
+def test_save_writes_through_a_symlink_to_its_target(tmp_path):
+    (tmp_path / "models").mkdir()
+    target = tmp_path / "models" / "real.json"
+    nn.MLP(2, [1], seed=0).save(target)
+    link = tmp_path / "model.json"
+    link.symlink_to(target)
+    nn.MLP(2, [1], seed=1).save(link)
+    assert link.is_symlink()
+    assert nn.load(target).state_dict() == nn.MLP(2, [1], seed=1).state_dict()
+    assert sorted(p.name for p in (tmp_path / "models").iterdir()) == ["real.json"]
+    dangling = tmp_path / "new.json"
+    dangling.symlink_to(tmp_path / "models" / "new-target.json")
+    nn.MLP(2, [1], seed=2).save(dangling)
+    assert dangling.is_symlink()
+    assert nn.load(tmp_path / "models" / "new-target.json").state_dict() == \
+        nn.MLP(2, [1], seed=2).state_dict()
+
+
+def test_fused_must_be_a_bool():
+    for make in (lambda: nn.MLP(2, [1], fused="no"), lambda: nn.Layer(2, 1, fused=1),
+                 lambda: nn.Neuron(2, fused=None)):
+        with pytest.raises(TypeError, match="fused must be True or False"):
+            make()

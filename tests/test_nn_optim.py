@@ -109,7 +109,7 @@ def test_adam_matches_its_update_rule(kwargs):
 def test_adam_first_step_moves_each_parameter_by_lr():
     # after one step m_hat = g and v_hat = g**2, so every parameter moves by lr * sign(g)
     params = [Value(x) for x in START]
-    opt = nn.Adam(params, lr=0.01, eps=0.0)
+    opt = nn.Adam(params, lr=0.01, eps=5e-324)  # the smallest eps > 0
     _quadratic(params).backward()
     opt.step()
     assert [p.data for p in params] == pytest.approx([0.01, 0.99, -1.99], rel=1e-14)
@@ -187,3 +187,15 @@ def test_setting_a_negative_lr_raises_and_keeps_the_old_one():
     with pytest.raises(ValueError, match="lr = -0.5"):
         opt.lr = -0.5
     assert opt.lr == 0.01
+
+
+@pytest.mark.parametrize("eps", [0.0, -1e-8, -0.0, math.nan, math.inf])
+def test_adam_refuses_an_eps_that_is_not_positive_and_finite(eps):
+    with pytest.raises(ValueError, match="eps"):
+        nn.Adam([Value(1.0)], eps=eps)
+
+
+def test_adam_with_a_tiny_eps_steps_a_parameter_whose_grad_is_zero():
+    p = Value(1.0)
+    nn.Adam([p], eps=5e-324).step()
+    assert p.data == 1.0

@@ -372,3 +372,14 @@ def test_compiled_fit_refuses_a_model_that_reads_data():
     with pytest.raises(TypeError, match="reads .data"):
         nn.fit(model, X, y, loss="mse", optimizer=nn.SGD([w], lr=0.1), epochs=1,
                progress=False, compile=True)
+
+
+@pytest.mark.parametrize("result", [0.5, 1, None, [Value(1.0)]])
+def test_a_loss_callable_that_returns_no_value_is_a_type_error(result):
+    model = nn.MLP(2, [1], seed=0)
+    before = model.state_dict()
+    with pytest.raises(TypeError, match=f"the loss must return a Value .* got "
+                                        f"{type(result).__name__}"):
+        nn.fit(model, [[0.0, 1.0]], [1.0], loss=lambda preds, targets: result, epochs=1,
+               optimizer=nn.SGD(model.parameters(), lr=0.1), progress=False)
+    assert model.state_dict() == before

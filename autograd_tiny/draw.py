@@ -127,10 +127,10 @@ def draw_dot(root: Value | Model, *, rankdir: str = "LR", show_grad: bool = True
             name = name or default_names[v]
         where = g if not path else _cluster(clusters, path, Digraph)
         fields = [name] if name else []
-        fields.append(f"data {_fmt(v.data)}")
+        fields.append(f"data {_four_digits(v.data)}")
         if show_grad:
             grad = shown[v]
-            fields.append("grad" if grad is None else f"grad {_fmt(grad)}")
+            fields.append("grad" if grad is None else f"grad {_four_digits(grad)}")
         attrs = {"shape": "record", "label": _record(fields, horizontal)}
         if v.label and (path or v.label != name):
             # the full label, as typed (a parameter's dotted path)
@@ -233,7 +233,7 @@ def _shown_grad(v: Value, grads: Mapping[Value, Any] | None) -> float | None:
                     f"got {type(g).__name__}")
 
 
-def _fmt(x: float) -> str:
+def _four_digits(x: float) -> str:
     """4 significant digits; -0 shown as 0."""
     return f"{x + 0.0:.4g}"
 
@@ -275,7 +275,7 @@ def _mix(hue: tuple[int, int, int], t: float) -> str:
 def _legend(g: Digraph, top: float, shown: Mapping[Value, float | None]) -> None:
     ticks = [(0, "1"), (2, "1e-2"), (4, "1e-4"), (DECADES, f"&lt;=1e-{DECADES}")]
     rows = [f'<tr><td colspan="{len(ticks) + 1}">|grad| / max |grad|, '
-            f"max |grad| = {_fmt(top)}</td></tr>"]
+            f"max |grad| = {_four_digits(top)}</td></tr>"]
     for name, hue in (("grad &gt; 0", POSITIVE), ("grad &lt; 0", NEGATIVE)):
         cells = "".join(f'<td bgcolor="{_mix(hue, 1 - d / DECADES)}">{text}</td>'
                         for d, text in ticks)
@@ -404,7 +404,7 @@ def draw_model(model: Model, *, rankdir: str = "LR") -> Digraph:
                 graph_attr={"rankdir": rankdir, "fontname": "Helvetica", "fontsize": "11",
                             "ranksep": "0.5", "labelloc": "t",
                             "label": f"{type(model).__name__}: rows shaded by ||grad|| / max "
-                                     f"||grad|| (log scale), max ||grad|| = {_fmt(top)}"},
+                                     f"||grad|| (log scale), max ||grad|| = {_four_digits(top)}"},
                 node_attr={"fontname": "Helvetica", "fontsize": "11", "shape": "plaintext"},
                 edge_attr={"arrowsize": "0.6"})
     ids = {layer: f"m{i}" for i, layer in enumerate(layers)}
@@ -417,8 +417,8 @@ def draw_model(model: Model, *, rankdir: str = "LR") -> Digraph:
             weight, grad = norms[u]
             name = short_name(".".join([*u, "p"]))[:-2] if u else title
             rows.append(f'<tr><td align="left" bgcolor="{_fill(grad, top)}">{_html(name)}</td>'
-                        f'<td>{len(units[u])}</td><td>{_fmt(weight)}</td>'
-                        f'<td bgcolor="{_fill(grad, top)}">{_fmt(grad)}</td></tr>')
+                        f'<td>{len(units[u])}</td><td>{_four_digits(weight)}</td>'
+                        f'<td bgcolor="{_fill(grad, top)}">{_four_digits(grad)}</td></tr>')
         g.node(ids[layer], label='<<table border="0" cellborder="1" cellspacing="0" '
                                  'cellpadding="3">' + "".join(rows) + "</table>>",
                tooltip=title)

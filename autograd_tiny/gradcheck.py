@@ -54,9 +54,9 @@ def gradcheck(f: Callable[..., Value], inputs: Iterable[float] | float, *, eps: 
     differences of the first derivatives.
     """
     xs = _check_inputs(inputs)
-    eps = _check_positive(eps, "eps", allow_zero=False)
-    atol = _check_positive(atol, "atol")
-    rtol = _check_positive(rtol, "rtol")
+    eps = _positive(eps, "eps")
+    atol = _non_negative(atol, "atol")
+    rtol = _non_negative(rtol, "rtol")
     if order not in (1, 2) or isinstance(order, bool):
         raise ValueError(f"gradcheck order must be 1 or 2, got {order!r}")
     labels = _labels(f, len(xs))
@@ -285,8 +285,9 @@ def report(entries: list[_Entry], order: int, where: str, eps: float, atol: floa
     shown = entries if len(entries) <= MAX_ROWS else failed[:MAX_ROWS]
     worst = failed[0]
     header = ["derivative", "analytic", "numeric", "abs err", "rel err", ""]
-    rows = [header] + [[e.name, _num(e.analytic), _num(e.numeric), _num(e.abs_err),
-                        _num(e.rel_err), _status(e, worst)] for e in shown]
+    num = _seven_digits
+    rows = [header] + [[e.name, num(e.analytic), num(e.numeric), num(e.abs_err), num(e.rel_err),
+                        _status(e, worst)] for e in shown]
     widths = [max(len(r[k]) for r in rows) for k in range(len(header))]
     for r in rows:
         cells = [r[0].ljust(widths[0])]
@@ -295,9 +296,9 @@ def report(entries: list[_Entry], order: int, where: str, eps: float, atol: floa
     if len(shown) < len(entries):
         lines.append(f"  ({len(entries) - len(shown)} more entries not shown, "
                      f"{len(entries) - len(failed)} of them passing)")
-    lines += ["", f"worst: {worst.name} at {where}: analytic {_num(worst.analytic)} vs numeric "
-                  f"{_num(worst.numeric)} (one-sided: {_num(worst.left)} from the left, "
-                  f"{_num(worst.right)} from the right)"]
+    lines += ["", f"worst: {worst.name} at {where}: analytic {num(worst.analytic)} vs numeric "
+                  f"{num(worst.numeric)} (one-sided: {num(worst.left)} from the left, "
+                  f"{num(worst.right)} from the right)"]
     return "\n".join(lines)
 
 
@@ -314,7 +315,7 @@ def _status(e: _Entry, worst: _Entry) -> str:
     return f"ok (kink: {e.kink})" if e.kink else "ok"
 
 
-def _num(x: float) -> str:
+def _seven_digits(x: float) -> str:
     """A float to 7 significant digits, written as Python writes floats (3.0, not 3)."""
     if not math.isfinite(x):
         return str(x)
@@ -358,13 +359,23 @@ def _check_inputs(inputs: Any) -> list[float]:
     return xs
 
 
-def _check_positive(x: Any, name: str, allow_zero: bool = True) -> float:
+def _real(x: Any, name: str) -> float:
     if isinstance(x, bool) or not isinstance(x, numbers.Real):
         raise TypeError(f"gradcheck {name} must be a real number, got {type(x).__name__}")
-    x = float(x)
-    if not math.isfinite(x) or x < 0.0 or (x == 0.0 and not allow_zero):
-        need = "non-negative" if allow_zero else "positive"
-        raise ValueError(f"gradcheck {name} must be a finite {need} number, got {x}")
+    return float(x)
+
+
+def _positive(x: Any, name: str) -> float:
+    x = _real(x, name)
+    if not math.isfinite(x) or x <= 0.0:
+        raise ValueError(f"gradcheck {name} must be a finite positive number, got {x}")
+    return x
+
+
+def _non_negative(x: Any, name: str) -> float:
+    x = _real(x, name)
+    if not math.isfinite(x) or x < 0.0:
+        raise ValueError(f"gradcheck {name} must be a finite non-negative number, got {x}")
     return x
 
 

@@ -46,15 +46,7 @@ from typing import Any
 from autograd_tiny import Compiled, Value
 from autograd_tiny import compile as compile_fn
 
-from .losses import (
-    binary_cross_entropy,
-    binary_cross_entropy_with_logits,
-    cross_entropy,
-    hinge_loss,
-    l1_penalty,
-    l2_penalty,
-    mse_loss,
-)
+from . import losses
 from .module import Module
 from .optim import Optimizer, non_negative
 
@@ -80,11 +72,11 @@ def _by_argmax(pred: Sequence[Value], label: float) -> bool:
 
 
 LOSSES: dict[str, tuple[LossFn, Correct | None]] = {
-    "hinge": (hinge_loss, _by_sign),
-    "mse": (mse_loss, None),
-    "bce": (binary_cross_entropy, _by_half),
-    "bce_logits": (binary_cross_entropy_with_logits, _by_logit),
-    "cross_entropy": (cross_entropy, _by_argmax),
+    "hinge": (losses.hinge_loss, _by_sign),
+    "mse": (losses.mse_loss, None),
+    "bce": (losses.binary_cross_entropy, _by_half),
+    "bce_logits": (losses.binary_cross_entropy_with_logits, _by_logit),
+    "cross_entropy": (losses.cross_entropy, _by_argmax),
 }
 
 
@@ -223,9 +215,9 @@ class _WholeBatch(_Step):
             raise TypeError(f"the loss must return a Value built from the predictions, "
                             f"got {type(value).__name__}: {value!r:.60}")
         if self.l2:
-            value = value + self.l2 * l2_penalty(self.params)
+            value = value + self.l2 * losses.l2_penalty(self.params)
         if self.l1:
-            value = value + self.l1 * l1_penalty(self.params)
+            value = value + self.l1 * losses.l1_penalty(self.params)
         value.backward()
         return value.data, preds
 
@@ -245,7 +237,7 @@ class _PerSample(_Step):
 
     def __call__(self, xs: list[Any], targets: list[Any]) -> tuple[float, list[Any]]:
         seed = 1.0 / len(xs)
-        penalties = [(self.l2, l2_penalty), (self.l1, l1_penalty)]
+        penalties = [(self.l2, losses.l2_penalty), (self.l1, losses.l1_penalty)]
         # backward() on loss + l2 * P2 + l1 * P1 reaches l1's term first, then l2's, the data
         extra = [self._penalty(fn, k) if k else 0.0 for k, fn in reversed(penalties)][::-1]
         if self.compile and all(_numbers(x) for x in xs):

@@ -139,21 +139,17 @@ def micrograd_graph_size(root: Any) -> int:
     return len(seen)
 
 
-class CompiledDemo(_GraphDemo):
+class CompiledDemo(OursDemo):
     """The step as ``nn.fit(..., compile=True)`` takes it: each sample's hinge term traced
     once and run as generated Python, the penalty (one node) interpreted; the same SGD
     update."""
 
     name = "autograd-tiny compiled"
-    model_kind = "nn.MLP"
 
     def __init__(self, X: list[list[float]], y: list[float], weights: list[float]) -> None:
         from nn.train import _PerSample
 
-        self.model = nn.MLP(NIN, list(NOUTS), seed=0)
-        self.params = self.model.parameters()
-        self._load(weights)
-        self.X, self.y = X, y
+        super().__init__(X, y, weights)
         t = perf_counter()
         self.batch = _PerSample(self.model, "hinge", self.params, ALPHA, 0.0, compile=True)
         self.batch.prepare(X, y)

@@ -121,7 +121,8 @@ def backward(root: Value, grad: Any = 1.0, *, create_graph: bool = False) -> Non
     """``root.backward()``: reset the op nodes' grads, seed the root, apply the chain rule.
 
     The cyclic garbage collector is paused meanwhile: the pass allocates no cycles, and a
-    collection would only rescan the graph.
+    collection would only rescan the graph. Under ``create_graph`` the seed is a Value and a
+    Value grad is never skipped, so every grad the pass reaches ends up a Value.
     """
     cls = type(root)
     if not isinstance(grad, cls):
@@ -140,7 +141,3 @@ def backward(root: Value, grad: Any = 1.0, *, create_graph: bool = False) -> Non
     finally:
         if collecting:
             gc.enable()
-    if create_graph:
-        for node in toposort(root):
-            if not isinstance(node.grad, cls):
-                node.grad = cls(float(node.grad))

@@ -222,3 +222,13 @@ def test_second_derivative_of_random_compositions(names: list[str], x: float) ->
     first = grad(f)
     second = grad(first)(x)
     assert second == pytest.approx(central(first, x), rel=1e-5, abs=1e-6)
+
+
+def test_create_graph_leaves_every_grad_a_value_even_where_the_partial_is_0():
+    from autograd_tiny.engine import toposort
+
+    x = Value(-1.0, "x")
+    y = x.relu() * x + (x * 0.0).exp()  # relu'(-1) = 0 and a multiplier of 0
+    y.backward(create_graph=True)
+    assert all(isinstance(node.grad, Value) for node in toposort(y))
+    assert x.grad.data == 0.0  # d/dx (relu(x)*x + exp(0*x)) at -1: 0 + 0

@@ -56,6 +56,16 @@ def _close(a, b):
                           torch.tensor(b, dtype=torch.float64), rtol=1e-12, atol=1e-12), (a, b)
 
 
+def _step_matches_torch(bn, t, xs, coef):
+    """One forward and backward on both sides: outputs, input grads, weight and bias grads."""
+    y, gx = _ours_step(bn, xs, coef)
+    ty, tgx = _torch_step(t, xs, coef)
+    _close(y, ty)
+    _close(gx, tgx)
+    _close([w.grad for w in bn.weight], t.weight.grad.tolist())
+    _close([b.grad for b in bn.bias], t.bias.grad.tolist())
+
+
 @pytest.mark.parametrize("momentum, eps", [(0.1, 1e-5), (0.5, 1e-3), (1.0, 1e-5)])
 def test_training_and_eval_match_torch_batchnorm1d(momentum, eps):
     bn = nn.BatchNorm(C, eps=eps, momentum=momentum)
@@ -64,25 +74,13 @@ def test_training_and_eval_match_torch_batchnorm1d(momentum, eps):
         w.data, b.data = rng.uniform(0.5, 2.0), rng.uniform(-1.0, 1.0)
     t = _torch_bn(bn)
     for step in range(4):
-        xs, coef = _batch(step), _coefficients(100 + step)
-        y, gx = _ours_step(bn, xs, coef)
-        ty, tgx = _torch_step(t, xs, coef)
-        _close(y, ty)
-        _close(gx, tgx)
-        _close([w.grad for w in bn.weight], t.weight.grad.tolist())
-        _close([b.grad for b in bn.bias], t.bias.grad.tolist())
+        _step_matches_torch(bn, t, _batch(step), _coefficients(100 + step))
         _close([v.data for v in bn.running_mean], t.running_mean.tolist())
         _close([v.data for v in bn.running_var], t.running_var.tolist())
     assert bn.eval() is bn and not bn.training
     t.eval()
     for step in range(2):
-        xs, coef = _batch(10 + step, n=3), _coefficients(200 + step, n=3)
-        y, gx = _ours_step(bn, xs, coef)
-        ty, tgx = _torch_step(t, xs, coef)
-        _close(y, ty)
-        _close(gx, tgx)
-        _close([w.grad for w in bn.weight], t.weight.grad.tolist())
-        _close([b.grad for b in bn.bias], t.bias.grad.tolist())
+        _step_matches_torch(bn, t, _batch(10 + step, n=3), _coefficients(200 + step, n=3))
     _close([v.data for v in bn.running_mean], t.running_mean.tolist())  # eval leaves them
 
 

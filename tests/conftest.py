@@ -15,3 +15,17 @@ settings.register_profile("dev", max_examples=40, deadline=None)
 
 _ci = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if _ci else "dev"))
+
+
+class _NbmakeCollector:
+    """nbmake's notebook collection without its closing "Learn more about nbmake" line."""
+
+    def __init__(self, plugin):
+        self.pytest_collect_file = plugin.pytest_collect_file
+
+
+def pytest_configure(config):
+    plugin = config.pluginmanager.get_plugin("nbmake")
+    if plugin is not None and config.getoption("nbmake", False):
+        config.pluginmanager.unregister(plugin)
+        config.pluginmanager.register(_NbmakeCollector(plugin), "nbmake-collector")

@@ -11,6 +11,7 @@ nn.fit(model, X, nn.datasets.signed_labels(y), loss="hinge", l2=1e-4, optimizer=
 """
 
 from . import datasets
+from .conv import Conv1d
 from .layers import ACTIVATIONS, INITS, MLP, Layer, Neuron
 from .losses import (
     binary_cross_entropy,
@@ -48,6 +49,7 @@ __all__ = [
     "ACTIVATIONS",
     "INITS",
     "BatchNorm",
+    "Conv1d",
     "Sequential",
     "Activation",
     "RNN",

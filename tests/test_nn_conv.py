@@ -150,6 +150,11 @@ def test_bad_arguments_raise_naming_them(args, error, match):
         nn.Conv1d(*args)
 
 
+def test_seed_and_rng_together_are_refused():
+    with pytest.raises(ValueError, match="seed= or rng="):
+        nn.Conv1d(1, 1, 3, seed=1, rng=random.Random(1))
+
+
 def test_bad_input_raises_naming_what_was_wrong():
     conv = nn.Conv1d(2, 1, 3, seed=0)
     with pytest.raises(ValueError, match="in_channels = 2"):

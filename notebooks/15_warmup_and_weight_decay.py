@@ -117,12 +117,12 @@ assert moved > 0.1 and gap < 0.005 * moved
 # %% [markdown]
 # ## Why warm-up helps
 #
-# So at step 1 all 337 weights move by the full learning rate at once, each in the direction
-# of *one* mini-batch's gradient, with $\hat v$ estimated from that single gradient. It is the
-# largest coordinated change the network will get, made on the least information. With a
-# large rate that change can throw ReLU units into the region where they output 0 for every
-# input (*dead*: no gradient reaches their weights again through this data). Warm-up scales
-# the first steps down while $m$ and $v$ average over more mini-batches:
+# So at step 1 every weight that has a gradient moves by the full learning rate at once, each
+# in the direction of *one* mini-batch's gradient, with $\hat v$ estimated from that single
+# gradient: a change as large as any later step, made on the least information. With a large
+# rate that change can throw ReLU units into the region where they output 0 for every input
+# (*dead*: while they stay there, no gradient from this data reaches their weights). Warm-up
+# scales the first steps down while $m$ and $v$ average over more mini-batches:
 # $\eta_k = \eta \cdot \min(1, (k + 1) / 20)$ here, a linear ramp over 20 steps, then constant.
 #
 # The experiment: moons (100 points), `MLP(2, [16, 16, 1])`, Adam at lr 0.1, mini-batches of

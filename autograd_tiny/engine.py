@@ -11,61 +11,57 @@ from .modes import enable_grad, is_anomaly_enabled
 from .ops import as_float, describe
 
 if TYPE_CHECKING:
-    from .value import Value
+    from .value import Value as Value
+else:
+    def __getattr__(name: str) -> Any:
+        # micrograd's import line, ``from autograd_tiny.engine import Value``. Value lives in
+        # value.py, which builds on this module, so it is looked up when asked for: neither
+        # module needs the other loaded first.
+        if name == "Value":
+            from .value import Value
+
+            return Value
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 _NOTHING = contextlib.nullcontext()
 
 
-def toposort(root: Value) -> list[Value]:
-    """Every node ``root`` depends on, children before parents, without recursion.
+def toposort(root: Value, *, leaves: bool = True) -> list[Value]:
+    """Every node ``root`` depends on, children before parents, without recursion; with
+    ``leaves=False`` only the op nodes (the order backward applies the chain rule in).
 
     Depth-first with an explicit stack: a node is placed once all its children are. Children
-    are visited in order, so the order is deterministic for a given graph.
+    are visited in order, so the order is deterministic for a given graph, and the op nodes
+    come in the same order with or without the leaves. This is the one walk of the graph:
+    backward, the step-through, the pictures and the code generator all use it.
     """
+    children = getattr(root, "children", None)
+    if type(children) is not tuple:
+        raise TypeError(f"the root of a graph must be a Value, got {type(root).__name__} "
+                        f"{root!r:.60}")
+    if not children:
+        return [root] if leaves else []
     order: list[Value] = []
     visited = {root}
     # The path from the root down, and for each node on it an iterator over the children not
     # yet looked at. Two lists, not a list of pairs: one object fewer per level keeps the
     # cyclic GC from rescanning the graph while a million-node chain is being walked.
     path = [root]
-    todo = [iter(root.children)]
+    todo = [iter(children)]
     while path:
         for child in todo[-1]:
             if child not in visited:
-                visited.add(child)
                 if child.children:
+                    visited.add(child)
                     path.append(child)
                     todo.append(iter(child.children))
                     break
-                order.append(child)  # a leaf is done as soon as it is seen
+                if leaves:  # a leaf is done as soon as it is seen
+                    visited.add(child)
+                    order.append(child)
         else:
             todo.pop()
             order.append(path.pop())
-    return order
-
-
-def _op_nodes_reset(root: Value) -> list[Value]:
-    """The op nodes of ``toposort(root)`` in the same order, leaves left out, each grad set to
-    0 as it is placed: the order backward runs the chain rule in, with its reset done on the
-    way. A leaf is passed over without entering ``visited``."""
-    order: list[Value] = []
-    if not root.children:
-        return order
-    visited = {root}
-    path = [root]
-    todo = [iter(root.children)]
-    while path:
-        for child in todo[-1]:
-            if child.children and child not in visited:
-                visited.add(child)
-                path.append(child)
-                todo.append(iter(child.children))
-                break
-        else:
-            todo.pop()
-            node = path.pop()
-            node.grad = 0.0
-            order.append(node)
     return order
 
 
@@ -135,7 +131,9 @@ def backward(root: Value, grad: Any = 1.0, *, create_graph: bool = False) -> Non
     collecting = gc.isenabled()
     gc.disable()
     try:
-        order = _op_nodes_reset(root)
+        order = toposort(root, leaves=False)
+        for node in order:  # this pass's values only, in every node a picture would show
+            node.grad = 0.0
         root.grad += grad
         chain_rule(order, create_graph)
     finally:

@@ -11,6 +11,7 @@ nn.fit(model, X, nn.datasets.signed_labels(y), loss="hinge", l2=1e-4, optimizer=
 """
 
 from . import datasets
+from .conv import Conv1d
 from .layers import ACTIVATIONS, INITS, MLP, Layer, Neuron
 from .losses import (
     binary_cross_entropy,
@@ -29,6 +30,8 @@ from .optim import (
     SGD,
     AdaGrad,
     Adam,
+    Adamax,
+    AdamW,
     LinearDecay,
     Optimizer,
     RMSProp,
@@ -48,6 +51,7 @@ __all__ = [
     "ACTIVATIONS",
     "INITS",
     "BatchNorm",
+    "Conv1d",
     "Sequential",
     "Activation",
     "RNN",
@@ -66,6 +70,8 @@ __all__ = [
     "Optimizer",
     "SGD",
     "Adam",
+    "AdamW",
+    "Adamax",
     "AdaGrad",
     "RMSProp",
     "clip_grad_norm",

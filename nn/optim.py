@@ -1,4 +1,10 @@
-"""Optimizers with PyTorch's update rules, and learning-rate schedules.
+"""Optimizers with PyTorch's update rules and defaults, and learning-rate schedules.
+
+``Optimizer`` does the bookkeeping every optimizer shares: the parameters, the settable
+``lr``, weight decay (added to the gradient, L2, or decoupled as AdamW's), the step count
+``steps`` and the checks of the hyper-parameters. An optimizer adds its hyper-parameters,
+stored under their argument names, and ``update(i, g)``: how far parameter ``i`` moves down
+for the gradient ``g`` at step ``self.steps`` (counted from 1).
 
 A schedule is a callable of the 0-based step number ``k`` (the number of optimizer steps
 taken before this one) that returns the learning rate itself, not a factor. ``fit`` sets
@@ -7,24 +13,75 @@ taken before this one) that returns the learning rate itself, not a factor. ``fi
 
 from __future__ import annotations
 
+import inspect
 import math
+import numbers
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import ClassVar
 
 from autograd_tiny import Value
 
 
-def non_negative(x: float, what: str) -> float:
-    x = float(x)
-    if not (x >= 0.0 and math.isfinite(x)):
-        raise ValueError(f"{what} must be a finite number >= 0, got {what} = {x!r}")
+def real(x: object, what: str) -> float:
+    """``x`` as a float, or TypeError naming the accepted types (int or float)."""
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        raise TypeError(f"{what} must be a real number (int or float), got "
+                        f"{type(x).__name__} {x!r:.60}")
+    return float(x)
+
+
+def non_negative(x: object, what: str) -> float:
+    """``x`` as a float, checked finite and >= 0."""
+    value = real(x, what)
+    if not (value >= 0.0 and math.isfinite(value)):
+        raise ValueError(f"{what} must be a finite number >= 0, got {what} = {value!r}")
+    return value
+
+
+def positive(x: object, what: str) -> float:
+    """``x`` as a float, checked finite and > 0."""
+    value = non_negative(x, what)
+    if value == 0.0:  # as Adam's eps: a parameter whose grad stays 0 would divide 0 by 0
+        raise ValueError(f"{what} must be a finite number > 0, got {what} = {value!r}")
+    return value
+
+
+def fraction(x: object, what: str, *, one: bool = False) -> float:
+    """``x`` as a float in [0, 1) (or [0, 1] with ``one=True``)."""
+    value = real(x, what)
+    if not (0.0 <= value < 1.0 or (one and value == 1.0)):
+        raise ValueError(f"{what} must be in [0, {'1]' if one else '1)'}, got {what} = {value!r}")
+    return value
+
+
+def flag(x: object, what: str) -> bool:
+    """``x``, checked to be True or False."""
+    if not isinstance(x, bool):
+        raise TypeError(f"{what} must be True or False, got {type(x).__name__} {x!r:.60}")
     return x
 
 
-class Optimizer:
-    """Holds the parameters and the learning rate; ``step()`` updates ``p.data`` from ``p.grad``."""
+def beta_pair(pair: object) -> tuple[float, float]:
+    """Adam's ``(beta1, beta2)``, each in [0, 1)."""
+    if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+        raise TypeError(f"betas must be a pair (beta1, beta2) of floats, got "
+                        f"{type(pair).__name__} {pair!r:.60}")
+    return fraction(pair[0], "betas[0]"), fraction(pair[1], "betas[1]")
 
-    def __init__(self, params: Iterable[Value], lr: float) -> None:
+
+class Optimizer:
+    """Holds the parameters, ``lr``, ``weight_decay`` and the step count; ``step()`` moves
+    every ``p.data`` by ``update(i, g)`` against its grad."""
+
+    # True: weight decay shrinks p by lr * wd * p before the update (AdamW); False: it adds
+    # wd * p to the gradient (L2, as PyTorch's SGD and Adam).
+    decoupled: ClassVar[bool] = False
+
+    def __init__(self, params: Iterable[Value], lr: float, weight_decay: float = 0.0) -> None:
+        if isinstance(params, Value) or not isinstance(params, Iterable):
+            raise TypeError(f"the optimizer takes a list of Values (model.parameters()), "
+                            f"got {type(params).__name__}")
         self.params = list(params)
         if not self.params:
             raise ValueError("the optimizer got an empty list of parameters")
@@ -32,6 +89,7 @@ class Optimizer:
         if bad:
             raise TypeError(f"the optimizer's parameters must be Values, got {bad[0]}")
         self.lr = lr
+        self.weight_decay = non_negative(weight_decay, "weight_decay")
         self.steps = 0
 
     @property
@@ -43,50 +101,59 @@ class Optimizer:
     def lr(self, value: float) -> None:
         self._lr = non_negative(value, "lr")
 
+    def zeros(self) -> list[float]:
+        """One 0.0 per parameter: a fresh per-parameter state (a moment, a buffer)."""
+        return [0.0] * len(self.params)
+
     def zero_grad(self) -> None:
         """Set every parameter's grad to 0."""
         for p in self.params:
             p.grad = 0.0
 
     def step(self) -> None:
-        raise NotImplementedError
+        """One update of every parameter from its grad: p -= update(i, grad + wd p), or with
+        decoupled decay p *= 1 - lr wd, then p -= update(i, grad)."""
+        self.steps += 1
+        lr, wd, update = self._lr, self.weight_decay, self.update
+        for i, p in enumerate(self.params):
+            g = float(p.grad)
+            if wd:
+                if self.decoupled:
+                    p.data *= 1.0 - lr * wd
+                else:
+                    g += wd * p.data
+            p.data -= update(i, g)
+
+    def update(self, i: int, g: float) -> float:
+        """How far parameter ``i`` moves down for the gradient ``g``."""
+        raise NotImplementedError(f"{type(self).__name__} does not define update()")
+
+    def __repr__(self) -> str:
+        names = [name for name in inspect.signature(type(self)).parameters if name != "params"]
+        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in names)
+        return f"{type(self).__name__}({shown})"
 
 
 class SGD(Optimizer):
     """PyTorch's SGD: g = grad + wd p; b = mu b + g (b = g at the first step);
-    g = g + mu b (nesterov) or b; p -= lr g."""
+    p -= lr (g + mu b) (nesterov) or lr b."""
 
     def __init__(self, params: Iterable[Value], lr: float, momentum: float = 0.0,
                  nesterov: bool = False, weight_decay: float = 0.0) -> None:
-        super().__init__(params, lr)
+        super().__init__(params, lr, weight_decay)
         self.momentum = non_negative(momentum, "momentum")
-        self.weight_decay = non_negative(weight_decay, "weight_decay")
-        self.nesterov = bool(nesterov)
+        self.nesterov = flag(nesterov, "nesterov")
         if self.nesterov and self.momentum == 0.0:
             raise ValueError("nesterov=True needs momentum > 0, got momentum = 0.0")
-        self.buffers: list[float] | None = None
+        self.buffers = self.zeros()
 
-    def step(self) -> None:
-        """One update of every parameter from its grad."""
-        lr, mu, wd = self._lr, self.momentum, self.weight_decay
-        if mu == 0.0:
-            for p in self.params:
-                g = float(p.grad) + wd * p.data if wd else float(p.grad)
-                p.data -= lr * g
-        else:
-            first = self.buffers is None
-            buffers = [0.0] * len(self.params) if self.buffers is None else self.buffers
-            for i, p in enumerate(self.params):
-                g = float(p.grad) + wd * p.data if wd else float(p.grad)
-                b = g if first else mu * buffers[i] + g
-                buffers[i] = b
-                p.data -= lr * (g + mu * b if self.nesterov else b)
-            self.buffers = buffers
-        self.steps += 1
-
-    def __repr__(self) -> str:
-        return (f"SGD(lr={self._lr!r}, momentum={self.momentum!r}, nesterov={self.nesterov}, "
-                f"weight_decay={self.weight_decay!r})")
+    def update(self, i: int, g: float) -> float:
+        mu = self.momentum
+        if not mu:
+            return self._lr * g
+        b = g if self.steps == 1 else mu * self.buffers[i] + g
+        self.buffers[i] = b
+        return self._lr * (g + mu * b if self.nesterov else b)
 
 
 class Adam(Optimizer):
@@ -96,37 +163,49 @@ class Adam(Optimizer):
     def __init__(self, params: Iterable[Value], lr: float = 1e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0.0) -> None:
-        super().__init__(params, lr)
-        b1, b2 = betas
-        for name, b in (("betas[0]", b1), ("betas[1]", b2)):
-            if not 0.0 <= float(b) < 1.0:
-                raise ValueError(f"{name} must be in [0, 1), got {name} = {b!r}")
-        self.betas = (float(b1), float(b2))
-        self.eps = non_negative(eps, "eps")
-        if self.eps == 0.0:  # a parameter whose grad stays 0 would divide 0 by 0
-            raise ValueError(f"eps must be a finite number > 0, got eps = {eps!r}")
-        self.weight_decay = non_negative(weight_decay, "weight_decay")
-        self.m = [0.0] * len(self.params)
-        self.v = [0.0] * len(self.params)
+        super().__init__(params, lr, weight_decay)
+        self.betas = beta_pair(betas)
+        self.eps = positive(eps, "eps")
+        self.m, self.v = self.zeros(), self.zeros()
 
-    def step(self) -> None:
-        """One update of every parameter from its grad."""
-        self.steps += 1
-        t = self.steps
+    def update(self, i: int, g: float) -> float:
         b1, b2 = self.betas
-        wd, eps = self.weight_decay, self.eps
+        t = self.steps
+        self.m[i] = m = b1 * self.m[i] + (1.0 - b1) * g
+        self.v[i] = v = b2 * self.v[i] + (1.0 - b2) * g * g
         step_size = self._lr / (1.0 - b1**t)
-        correction2 = math.sqrt(1.0 - b2**t)
-        m, v = self.m, self.v
-        for i, p in enumerate(self.params):
-            g = float(p.grad) + wd * p.data if wd else float(p.grad)
-            m[i] = b1 * m[i] + (1.0 - b1) * g
-            v[i] = b2 * v[i] + (1.0 - b2) * g * g
-            p.data -= step_size * m[i] / (math.sqrt(v[i]) / correction2 + eps)
+        return step_size * m / (math.sqrt(v) / math.sqrt(1.0 - b2**t) + self.eps)
 
-    def __repr__(self) -> str:
-        return (f"Adam(lr={self._lr!r}, betas={self.betas!r}, eps={self.eps!r}, "
-                f"weight_decay={self.weight_decay!r})")
+
+class AdamW(Adam):
+    """PyTorch's AdamW: Adam on the raw gradient, with the weight decay decoupled:
+    p *= 1 - lr wd before each Adam step (Loshchilov & Hutter). Default wd = 0.01."""
+
+    decoupled = True
+
+    def __init__(self, params: Iterable[Value], lr: float = 1e-3,
+                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 1e-2) -> None:
+        super().__init__(params, lr, betas, eps, weight_decay)
+
+
+class Adamax(Optimizer):
+    """PyTorch's Adamax: g = grad + wd p; m = b1 m + (1-b1) g; u = max(b2 u, |g| + eps);
+    p -= lr / (1 - b1**t) * m / u."""
+
+    def __init__(self, params: Iterable[Value], lr: float = 2e-3,
+                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 0.0) -> None:
+        super().__init__(params, lr, weight_decay)
+        self.betas = beta_pair(betas)
+        self.eps = positive(eps, "eps")
+        self.m, self.u = self.zeros(), self.zeros()
+
+    def update(self, i: int, g: float) -> float:
+        b1, b2 = self.betas
+        self.m[i] = m = b1 * self.m[i] + (1.0 - b1) * g
+        self.u[i] = u = max(b2 * self.u[i], abs(g) + self.eps)
+        return self._lr / (1.0 - b1**self.steps) * m / u
 
 
 class AdaGrad(Optimizer):
@@ -136,28 +215,17 @@ class AdaGrad(Optimizer):
     def __init__(self, params: Iterable[Value], lr: float = 1e-2, lr_decay: float = 0.0,
                  weight_decay: float = 0.0, initial_accumulator_value: float = 0.0,
                  eps: float = 1e-10) -> None:
-        super().__init__(params, lr)
+        super().__init__(params, lr, weight_decay)
         self.lr_decay = non_negative(lr_decay, "lr_decay")
-        self.weight_decay = non_negative(weight_decay, "weight_decay")
         self.initial_accumulator_value = non_negative(initial_accumulator_value,
-                                               "initial_accumulator_value")
+                                                      "initial_accumulator_value")
         self.eps = non_negative(eps, "eps")
         self.sums = [self.initial_accumulator_value] * len(self.params)
 
-    def step(self) -> None:
-        """One update of every parameter from its grad."""
-        self.steps += 1
+    def update(self, i: int, g: float) -> float:
+        self.sums[i] += g * g
         clr = self._lr / (1.0 + (self.steps - 1) * self.lr_decay)
-        wd, eps, sums = self.weight_decay, self.eps, self.sums
-        for i, p in enumerate(self.params):
-            g = float(p.grad) + wd * p.data if wd else float(p.grad)
-            sums[i] += g * g
-            p.data -= clr * (g / (math.sqrt(sums[i]) + eps))
-
-    def __repr__(self) -> str:
-        return (f"AdaGrad(lr={self._lr!r}, lr_decay={self.lr_decay!r}, "
-                f"weight_decay={self.weight_decay!r}, "
-                f"initial_accumulator_value={self.initial_accumulator_value!r}, eps={self.eps!r})")
+        return clr * (g / (math.sqrt(self.sums[i]) + self.eps))
 
 
 class RMSProp(Optimizer):
@@ -168,45 +236,26 @@ class RMSProp(Optimizer):
     def __init__(self, params: Iterable[Value], lr: float = 1e-2, alpha: float = 0.99,
                  eps: float = 1e-8, weight_decay: float = 0.0, momentum: float = 0.0,
                  centered: bool = False) -> None:
-        super().__init__(params, lr)
-        alpha = float(alpha)
-        if not 0.0 <= alpha <= 1.0:
-            raise ValueError(f"alpha must be in [0, 1], got alpha = {alpha!r}")
-        self.alpha = alpha
+        super().__init__(params, lr, weight_decay)
+        self.alpha = fraction(alpha, "alpha", one=True)
         self.eps = non_negative(eps, "eps")
-        self.weight_decay = non_negative(weight_decay, "weight_decay")
         self.momentum = non_negative(momentum, "momentum")
-        self.centered = bool(centered)
-        n = len(self.params)
-        self.square_avg = [0.0] * n
-        self.grad_avg = [0.0] * n
-        self.buffers = [0.0] * n
+        self.centered = flag(centered, "centered")
+        self.square_avg, self.grad_avg, self.buffers = self.zeros(), self.zeros(), self.zeros()
 
-    def step(self) -> None:
-        """One update of every parameter from its grad."""
-        self.steps += 1
-        lr, alpha, eps = self._lr, self.alpha, self.eps
-        wd, mu = self.weight_decay, self.momentum
-        s, m, b = self.square_avg, self.grad_avg, self.buffers
-        for i, p in enumerate(self.params):
-            g = float(p.grad) + wd * p.data if wd else float(p.grad)
-            s[i] = alpha * s[i] + (1.0 - alpha) * g * g
-            if self.centered:
-                m[i] = alpha * m[i] + (1.0 - alpha) * g
-                # s >= m**2 in exact arithmetic; max() keeps rounding from making it negative
-                d = math.sqrt(max(s[i] - m[i] * m[i], 0.0)) + eps
-            else:
-                d = math.sqrt(s[i]) + eps
-            if mu:
-                b[i] = mu * b[i] + g / d
-                p.data -= lr * b[i]
-            else:
-                p.data -= lr * (g / d)
-
-    def __repr__(self) -> str:
-        return (f"RMSProp(lr={self._lr!r}, alpha={self.alpha!r}, eps={self.eps!r}, "
-                f"weight_decay={self.weight_decay!r}, momentum={self.momentum!r}, "
-                f"centered={self.centered})")
+    def update(self, i: int, g: float) -> float:
+        alpha, s, m = self.alpha, self.square_avg, self.grad_avg
+        s[i] = alpha * s[i] + (1.0 - alpha) * g * g
+        if self.centered:
+            m[i] = alpha * m[i] + (1.0 - alpha) * g
+            # s >= m**2 in exact arithmetic; max() keeps rounding from making it negative
+            d = math.sqrt(max(s[i] - m[i] * m[i], 0.0)) + self.eps
+        else:
+            d = math.sqrt(s[i]) + self.eps
+        if self.momentum:
+            self.buffers[i] = self.momentum * self.buffers[i] + g / d
+            return self._lr * self.buffers[i]
+        return self._lr * (g / d)
 
 
 def clip_grad_norm(params: Iterable[Value] | Value, max_norm: float, *,

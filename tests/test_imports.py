@@ -14,11 +14,15 @@ PACKAGE = Path(__file__).resolve().parent.parent / "autograd_tiny"
 
 def internal_imports(path: Path) -> set[str]:
     """The package modules ``path`` imports anywhere (in functions too), except under
-    ``if TYPE_CHECKING:``, which never runs."""
+    ``if TYPE_CHECKING:``, which never runs, and in a module ``__getattr__`` (PEP 562), which
+    only hands a name from above to a user asking this module for it (engine's ``Value``)
+    and is never called by the package itself."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
     skipped = {id(node) for block in ast.walk(tree) if isinstance(block, ast.If)
                and ast.unparse(block.test) == "TYPE_CHECKING" for stmt in block.body
                for node in ast.walk(stmt)}
+    skipped |= {id(node) for block in ast.walk(tree) if isinstance(block, ast.FunctionDef)
+                and block.name == "__getattr__" for node in ast.walk(block)}
     found = set()
     for node in ast.walk(tree):
         if id(node) in skipped or not isinstance(node, ast.ImportFrom) or node.level != 1:
@@ -57,3 +61,31 @@ def test_the_cycle_check_finds_a_cycle() -> None:
     except CycleError:
         return
     raise AssertionError("a cycle went unnoticed")
+
+
+def test_the_package_never_asks_engine_for_value() -> None:
+    # engine.Value is for users only: inside the package, Value comes from value.py.
+    for path in PACKAGE.glob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        assert "engine.Value" not in text and "from .engine import Value" not in text, path
+
+
+def test_micrograds_import_line_works_in_a_fresh_interpreter() -> None:
+    for code in ("from autograd_tiny.engine import Value",
+                 "import autograd_tiny.value; from autograd_tiny.engine import Value",
+                 "import autograd_tiny.engine as engine; Value = engine.Value"):
+        subprocess.run([sys.executable, "-c", code + "\nimport autograd_tiny\n"
+                        "assert Value is autograd_tiny.Value\n"
+                        "a = Value(2.0); b = a * a; b.backward(); assert a.grad == 4.0"],
+                       check=True, cwd=PACKAGE.parent)
+
+
+def test_engine_names_what_it_does_not_have() -> None:
+    import autograd_tiny.engine as engine
+
+    try:
+        engine.Valeu  # type: ignore[attr-defined]  # noqa: B018
+    except AttributeError as e:
+        assert "Valeu" in str(e)
+    else:
+        raise AssertionError("engine.Valeu did not raise AttributeError")

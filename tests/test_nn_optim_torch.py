@@ -1,6 +1,8 @@
-"""AdaGrad, RMSProp and clip_grad_norm against PyTorch (float64), step for step."""
+"""Every optimizer against PyTorch's (float64), step for step, from one table, and its defaults."""
 
 from __future__ import annotations
+
+import inspect
 
 import pytest
 
@@ -52,62 +54,83 @@ def _assert_same(ours, theirs):
         assert got == pytest.approx(want, rel=1e-12, abs=1e-14), f"step {k + 1}"
 
 
-ADAGRAD_SETTINGS = [
-    {},
-    {"lr": 0.3},
-    {"lr": 0.2, "lr_decay": 0.1},
-    {"lr": 0.1, "weight_decay": 0.5},
-    {"lr": 0.1, "initial_accumulator_value": 0.7, "eps": 1e-3},
-]
+# One row per optimizer: ours, PyTorch's, and the settings both are run with (the same
+# keyword arguments). A new optimizer exported by nn needs its row here (checked below).
+OPTIMIZERS = {
+    nn.SGD: (torch.optim.SGD, [
+        {"lr": 0.05}, {"lr": 0.05, "momentum": 0.9},
+        {"lr": 0.02, "momentum": 0.5, "nesterov": True, "weight_decay": 0.2},
+    ]),
+    nn.Adam: (torch.optim.Adam, [
+        {}, {"lr": 0.1, "betas": (0.5, 0.9)}, {"lr": 0.05, "weight_decay": 0.3, "eps": 1e-3},
+    ]),
+    nn.AdamW: (torch.optim.AdamW, [
+        {}, {"lr": 0.1, "weight_decay": 0.5}, {"lr": 0.05, "betas": (0.8, 0.99), "eps": 1e-4},
+    ]),
+    nn.Adamax: (torch.optim.Adamax, [
+        {}, {"lr": 0.1, "betas": (0.5, 0.9)}, {"lr": 0.05, "weight_decay": 0.3, "eps": 1e-3},
+    ]),
+    nn.AdaGrad: (torch.optim.Adagrad, [
+        {}, {"lr": 0.3}, {"lr": 0.2, "lr_decay": 0.1}, {"lr": 0.1, "weight_decay": 0.5},
+        {"lr": 0.1, "initial_accumulator_value": 0.7, "eps": 1e-3},
+    ]),
+    nn.RMSProp: (torch.optim.RMSprop, [
+        {}, {"lr": 0.05, "alpha": 0.9}, {"lr": 0.01, "momentum": 0.9},
+        {"lr": 0.01, "centered": True},
+        {"lr": 0.02, "centered": True, "momentum": 0.5, "weight_decay": 0.1, "eps": 1e-4},
+        {"lr": 0.01, "alpha": 0.0},
+    ]),
+}
+RUNS = [(ours, kwargs) for ours, (_, settings) in OPTIMIZERS.items() for kwargs in settings]
 
 
-@pytest.mark.parametrize("kwargs", ADAGRAD_SETTINGS)
-def test_adagrad_matches_torch_step_for_step(kwargs):
-    ours = _ours(lambda ps: nn.AdaGrad(ps, **kwargs), steps=12)
-    theirs = _torch(lambda ps: torch.optim.Adagrad(ps, **kwargs), steps=12)
-    _assert_same(ours, theirs)
-    assert ours[0] != ours[-1]  # it moved
+def exported_optimizers() -> set[type]:
+    return {obj for obj in map(vars(nn).get, nn.__all__)
+            if isinstance(obj, type) and issubclass(obj, nn.Optimizer) and obj is not nn.Optimizer}
 
 
-RMSPROP_SETTINGS = [
-    {},
-    {"lr": 0.05, "alpha": 0.9},
-    {"lr": 0.01, "momentum": 0.9},
-    {"lr": 0.01, "centered": True},
-    {"lr": 0.02, "centered": True, "momentum": 0.5, "weight_decay": 0.1, "eps": 1e-4},
-    {"lr": 0.01, "alpha": 0.0},
-]
+def test_every_exported_optimizer_has_a_row_of_the_torch_table():
+    assert exported_optimizers() == set(OPTIMIZERS)
 
 
-@pytest.mark.parametrize("kwargs", RMSPROP_SETTINGS)
-def test_rmsprop_matches_torch_step_for_step(kwargs):
-    ours = _ours(lambda ps: nn.RMSProp(ps, **kwargs), steps=12)
-    theirs = _torch(lambda ps: torch.optim.RMSprop(ps, **kwargs), steps=12)
-    _assert_same(ours, theirs)
-    assert ours[0] != ours[-1]
+@pytest.mark.parametrize("ours, kwargs", RUNS,
+                         ids=[f"{o.__name__}-{i}" for i, (o, _) in enumerate(RUNS)])
+def test_matches_torch_step_for_step(ours, kwargs):
+    theirs = OPTIMIZERS[ours][0]
+    # SGD has no default lr in either library
+    kwargs = {"lr": 0.05, **kwargs} if ours is nn.SGD else kwargs
+    trace = _ours(lambda ps: ours(ps, **kwargs), steps=12)
+    _assert_same(trace, _torch(lambda ps: theirs(ps, **kwargs), steps=12))
+    assert trace[0] != trace[-1]  # it moved
 
 
-def test_defaults_are_pytorchs():
-    p = [Value(1.0)]
-    ada, rms = nn.AdaGrad(p), nn.RMSProp(p)
-    t = [torch.zeros(1, requires_grad=True)]
-    tada, trms = torch.optim.Adagrad(t).defaults, torch.optim.RMSprop(t).defaults
-    for name in ("lr", "lr_decay", "weight_decay", "initial_accumulator_value", "eps"):
-        assert getattr(ada, name) == tada[name], name
-    for name in ("lr", "alpha", "eps", "weight_decay", "momentum", "centered"):
-        assert getattr(rms, name) == trms[name], name
+@pytest.mark.parametrize("ours", list(OPTIMIZERS), ids=lambda o: o.__name__)
+def test_defaults_are_pytorchs(ours):
+    theirs = OPTIMIZERS[ours][0]([torch.zeros(1, requires_grad=True)], lr=0.5).defaults
+    names = [name for name, p in inspect.signature(ours).parameters.items()
+             if p.default is not inspect.Parameter.empty]
+    assert names
+    opt = ours([Value(1.0)], lr=0.5)
+    for name in names:
+        assert getattr(opt, name) == theirs[name], name
+        assert repr(getattr(opt, name)) in repr(opt)
 
 
-@pytest.mark.parametrize("make, torch_make", [
-    (nn.AdaGrad, torch.optim.Adagrad),
-    (lambda ps, lr: nn.RMSProp(ps, lr, momentum=0.5), lambda ps, lr: torch.optim.RMSprop(
-        ps, lr, momentum=0.5)),
-])
-def test_a_settable_lr_changes_the_steps_like_torchs_param_groups(make, torch_make):
+@pytest.mark.parametrize("ours", list(OPTIMIZERS), ids=lambda o: o.__name__)
+def test_a_settable_lr_changes_the_steps_like_torchs_param_groups(ours):
     lrs = [0.1, 0.05, 0.0, 0.2, 0.01, 0.1]
-    ours = _ours(lambda ps: make(ps, 1.0), steps=6, lrs=lrs)
-    theirs = _torch(lambda ps: torch_make(ps, 1.0), steps=6, lrs=lrs)
-    _assert_same(ours, theirs)
+    trace = _ours(lambda ps: ours(ps, 1.0), steps=6, lrs=lrs)
+    _assert_same(trace, _torch(lambda ps: OPTIMIZERS[ours][0](ps, 1.0), steps=6, lrs=lrs))
+
+
+def test_adamw_decays_the_weights_apart_from_the_gradient():
+    # With a zero gradient Adam's step is 0, so AdamW only shrinks p by lr * wd * p, where
+    # Adam with the same weight_decay (L2, in the gradient) takes a full step of about lr.
+    p, q = Value(2.0), Value(2.0)
+    nn.AdamW([p], lr=0.1, weight_decay=0.5).step()
+    nn.Adam([q], lr=0.1, weight_decay=0.5).step()
+    assert p.data == 2.0 * (1.0 - 0.1 * 0.5)
+    assert q.data == pytest.approx(2.0 - 0.1, rel=1e-6)
 
 
 def test_adagrad_first_step_by_hand():
@@ -135,6 +158,10 @@ def test_adagrad_first_step_by_hand():
     (lambda: nn.RMSProp([Value(1.0)], eps=-1.0), "eps = -1.0"),
     (lambda: nn.RMSProp([Value(1.0)], weight_decay=-0.1), "weight_decay = -0.1"),
     (lambda: nn.RMSProp([Value(1.0)], momentum=-0.9), "momentum = -0.9"),
+    (lambda: nn.AdamW([Value(1.0)], betas=(0.9, 1.0)), r"betas\[1\] = 1.0"),
+    (lambda: nn.AdamW([Value(1.0)], weight_decay=-0.01), "weight_decay = -0.01"),
+    (lambda: nn.Adamax([Value(1.0)], eps=0.0), "eps = 0.0"),
+    (lambda: nn.Adamax([Value(1.0)], betas=(-0.1, 0.9)), r"betas\[0\] = -0.1"),
 ])
 def test_bad_arguments_raise_naming_them(make, match):
     with pytest.raises(ValueError, match=match):

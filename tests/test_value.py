@@ -10,10 +10,12 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
 
 from autograd_tiny import Value, detect_anomaly, no_grad
 from autograd_tiny.engine import toposort
 from autograd_tiny.ops import OPS
+from autograd_tiny.testing import Graph, graphs
 
 
 def test_micrograd_readme_expression() -> None:
@@ -449,3 +451,32 @@ def test_dot_adds_in_chained_order_with_one_rounding_per_addition():
     assert chained == 0.0
     assert Value.dot(ws, xs, b).data == chained
     assert Value.dot([Value(w) for w in ws], [Value(x) for x in xs], Value(b)).data == chained
+
+
+@settings(max_examples=60, deadline=None)
+@given(graphs(max_nodes=25))
+def test_one_walk_backward_visits_the_op_nodes_of_toposort_in_its_order(g: Graph) -> None:
+    # backward, the step-through, the pictures and the code generator share engine.toposort;
+    # without the leaves it must give the op nodes in the same order as with them.
+    out = g.f(*[Value(x) for x in g.inputs])
+    everything = toposort(out)
+    assert toposort(out, leaves=False) == [node for node in everything if node.children]
+    assert len(set(map(id, everything))) == len(everything)
+    assert everything[-1] is out
+
+
+def test_a_leaf_root_walks_to_itself_and_backward_seeds_it() -> None:
+    x = Value(3.0)
+    assert toposort(x) == [x] and toposort(x, leaves=False) == []
+    x.backward()
+    x.backward()
+    assert x.grad == 2.0
+
+
+@pytest.mark.parametrize("root", [3.0, None, "x", [Value(1.0)]])
+def test_walking_something_that_is_not_a_value_names_its_type(root: object) -> None:
+    from autograd_tiny import backprop_steps, forward_steps
+
+    for walk in (toposort, backprop_steps, forward_steps):
+        with pytest.raises(TypeError, match=f"must be a Value, got {type(root).__name__}"):
+            walk(root)  # type: ignore[arg-type]

@@ -206,7 +206,7 @@ def _torch_attention(attn, xs):
     n, hd = len(xs), attn.head_dim
     heads = []
     for h in range(0, attn.n_embd, hd):
-        logits = (q[:, h:h + hd] @ k[:, h:h + hd].T) * hd ** -0.5
+        logits = (q[:, h:h + hd] * hd ** -0.5) @ k[:, h:h + hd].T
         mask = torch.ones(n, n, dtype=torch.bool).tril()
         weights = torch.softmax(logits.masked_fill(~mask, float("-inf")), dim=1)
         heads.append(weights @ v[:, h:h + hd])
@@ -290,7 +290,7 @@ def _torch_gpt_loss(model, tokens):
         q, k, v = (h @ w[f"{i}.wq"].T, h @ w[f"{i}.wk"].T, h @ w[f"{i}.wv"].T)
         heads = []
         for s in range(0, model.n_embd, hd):
-            logits = (q[:, s:s + hd] @ k[:, s:s + hd].T) * hd ** -0.5
+            logits = (q[:, s:s + hd] * hd ** -0.5) @ k[:, s:s + hd].T
             mask = torch.ones(n, n, dtype=torch.bool).tril()
             heads.append(torch.softmax(logits.masked_fill(~mask, float("-inf")), 1)
                          @ v[:, s:s + hd])

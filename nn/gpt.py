@@ -255,7 +255,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / "gpt_loss.png"
-    plot_losses(run.losses, path, title=f"{run.model!r}, seed {args.seed}")
+    m = run.model
+    plot_losses(run.losses, path, title=f"nn.GPT, {m.n_layer} layer, {m.n_head} heads, width "
+                f"{m.n_embd}, block {m.block_size}; seed {args.seed}")
     print(f"wrote {path}")
     return 0
 

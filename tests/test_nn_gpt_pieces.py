@@ -147,6 +147,19 @@ def test_norms_save_and_load(tmp_path):
     assert nn.load(tmp_path / "rms.json").parameters() == []
 
 
+@pytest.mark.parametrize("module", [
+    lambda: nn.Embedding(4, 3, seed=1), lambda: nn.CausalSelfAttention(4, 2, seed=1),
+    lambda: nn.TransformerBlock(4, 2, seed=1), lambda: nn.GPT(5, 3, 4, 2, 2, seed=1),
+])
+def test_gpt_modules_save_and_load(module, tmp_path):
+    m = module()
+    m.save(tmp_path / "m.json")
+    back = nn.load(tmp_path / "m.json")
+    assert type(back) is type(m) and repr(back) == repr(m)
+    assert back.state_dict() == m.state_dict()
+    assert type(m).parameter_count(m.config()) == len(m.parameters())
+
+
 @pytest.mark.parametrize("xs", [[0.3, -1.2, 2.0, 0.5], [1000.0, 0.0, -1000.0, 999.0],
                                 [-800.0, -805.0, -790.0]])
 def test_softmax_log_softmax_logsumexp_match_torch_and_never_overflow(xs):

@@ -58,9 +58,13 @@ class Trainer:
         self.lr = self.optimizer.lr
         self.compile = bool(compile)
         block = model.block_size
-        wanted = (min(8, block), block) if lengths is None else lengths
-        self.lengths = sorted({model._index(n - 1, block, "a program length - 1") + 1
-                               for n in wanted} | {block})
+        wanted = (min(8, block), block) if lengths is None else list(lengths)
+        bad = [n for n in wanted if isinstance(n, bool) or not isinstance(n, int)
+               or not 1 <= n <= block]
+        if bad:
+            raise ValueError(f"lengths must be integers from 1 to block_size = {block}, got "
+                             f"{bad[0]!r}")
+        self.lengths = sorted({*wanted, block})
         self.programs: dict[int, Compiled] = {}
         self.k = 0  # steps taken
         # The parameters the compiled programs read: all but the embedding tables, whose rows

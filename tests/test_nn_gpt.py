@@ -81,7 +81,8 @@ def test_loss_uses_the_first_block_size_positions():
     (lambda m: nn.GPT(27, n_embd=10, n_head=4), ValueError, "multiple of n_head"),
     (lambda m: nn.GPT(0), ValueError, "vocab_size"),
     (lambda m: Trainer("model"), TypeError, "nn.GPT"),
-    (lambda m: Trainer(m, lengths=[17]), ValueError, "program length"),
+    (lambda m: Trainer(m, lengths=[8, 17]), ValueError, "from 1 to block_size = 16, got 17"),
+    (lambda m: Trainer(m, lengths=[0]), ValueError, "got 0"),
 ])
 def test_bad_input_is_refused_clearly(call, error, match):
     with pytest.raises(error, match=match):

@@ -10,6 +10,7 @@ prints the loss curve's summary and 20 sampled names, and writes ``out/gpt_loss.
 from __future__ import annotations
 
 import argparse
+import gc
 import math
 import random
 import time
@@ -78,12 +79,18 @@ class Trainer:
             raise ValueError(f"this Trainer was made for steps = {self.steps} (its learning rate "
                              "decays to 0 there); make a new one to train further")
         self.optimizer.lr = self.lr * (1.0 - self.k / self.steps)
-        if self.compile:
-            value = self._compiled_step(self.model._tokens(tokens))
-        else:
-            loss = self.model.loss(tokens)
-            loss.backward()
-            value = loss.data
+        enabled = gc.isenabled()
+        gc.disable()  # the graph has no cycles; a collection would only rescan it
+        try:
+            if self.compile:
+                value = self._compiled_step(self.model._tokens(tokens))
+            else:
+                loss = self.model.loss(tokens)
+                loss.backward()
+                value = loss.data
+        finally:
+            if enabled:
+                gc.enable()
         self.optimizer.step()
         self.optimizer.zero_grad()
         self.k += 1

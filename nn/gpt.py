@@ -28,6 +28,9 @@ from .optim import Adam
 from .tokenizer import CharTokenizer, names_tokenizer
 from .transformer import GPT
 
+# Trainer's default: one compiled program per length up to EXACT positions, then block_size's.
+EXACT = 10
+
 __all__ = ["GPT", "Trainer", "Run", "train", "summary", "plot_losses", "main",
            "names_tokenizer"]
 
@@ -37,9 +40,11 @@ class Trainer:
 
     ``compile=True`` runs each document's loss and backward as generated Python, without the
     interpreter, with the same losses and weights bit for bit as ``compile=False``. A document
-    predicting n positions runs the program of the smallest length L >= n in ``lengths``
-    (default ``(8, block_size)``; ``range(1, block_size + 1)`` gives one program per length),
-    traced the first time it is needed and kept in ``programs``. Its inputs are the L
+    predicting n positions runs the program of the smallest length L >= n in ``lengths``,
+    traced the first time it is needed and kept in ``programs``. The default is one program per
+    length up to 10 (names of up to 9 letters: 99% of them) and one of ``block_size`` for the
+    rest, which are too rare to repay compiling their own (about 0.15 s of CPU per position);
+    ``range(1, block_size + 1)`` gives one program per length. A program's inputs are the L
     embeddings wte[tok] + wpe[pos] (n_embd floats each), the L one-hot targets, a mask (1.0 for
     the n real positions, 0.0 after) and 1/n; its loss is sum_pos mask_pos term_pos / n. The
     positions after n are causal padding: no real position attends to them and, masked, they
@@ -59,7 +64,7 @@ class Trainer:
         self.lr = self.optimizer.lr
         self.compile = bool(compile)
         block = model.block_size
-        wanted = (min(8, block), block) if lengths is None else list(lengths)
+        wanted = list(range(1, min(EXACT, block) + 1) if lengths is None else lengths)
         bad = [n for n in wanted if isinstance(n, bool) or not isinstance(n, int)
                or not 1 <= n <= block]
         if bad:

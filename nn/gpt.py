@@ -162,16 +162,18 @@ class Run:
 
 def train(steps: int = 1000, *, seed: int = 42, compile: bool = True, progress: bool = True,
           docs: Sequence[str] | None = None, block_size: int = 16, n_embd: int = 16,
-          n_head: int = 4, n_layer: int = 1, lr: float = 0.01) -> Run:
+          n_head: int = 4, n_layer: int = 1, lr: float = 0.01,
+          lengths: Sequence[int] | None = None) -> Run:
     """Train a fresh ``GPT(seed=seed)`` for ``steps`` steps on ``docs`` (default: the names),
-    shuffled by ``random.Random(seed)``; step k trains on document k % len(docs)."""
+    shuffled by ``random.Random(seed)``; step k trains on document k % len(docs). ``lengths``:
+    the compiled programs (see ``Trainer``)."""
     docs = list(names() if docs is None else docs)
     if not docs:
         raise ValueError("train got no documents")
     tokenizer = CharTokenizer.from_docs(docs)
     random.Random(seed).shuffle(docs)
     model = GPT(tokenizer.vocab_size, block_size, n_embd, n_head, n_layer, seed=seed)
-    trainer = Trainer(model, lr=lr, steps=steps, compile=compile)
+    trainer = Trainer(model, lr=lr, steps=steps, compile=compile, lengths=lengths)
     run = Run(model, tokenizer, trainer=trainer)
     encoded = [tokenizer.encode(doc) for doc in docs]
     bar: Any = None
@@ -191,14 +193,15 @@ def train(steps: int = 1000, *, seed: int = 42, compile: bool = True, progress: 
     return run
 
 
-def summary(losses: Sequence[float], window: int = 100) -> str:
-    """The loss curve in a line: first and last ``window`` steps' means, and uniform guessing."""
+def summary(losses: Sequence[float], window: int = 100, vocab_size: int = 27) -> str:
+    """The loss curve in a line: first and last ``window`` steps' means, and uniform guessing
+    (ln vocab_size)."""
     w = min(window, len(losses))
     if not w:
         return "no steps"
     first, last = sum(losses[:w]) / w, sum(losses[-w:]) / w
     return (f"loss, mean of the first {w} steps {first:.4f}, of the last {w} steps {last:.4f} "
-            f"nats/char (uniform guessing: ln 27 = {math.log(27):.4f})")
+            f"nats/char (uniform guessing: ln {vocab_size} = {math.log(vocab_size):.4f})")
 
 
 def plot_losses(losses: Sequence[float], path: Path, title: str = "", window: int = 50) -> None:
@@ -256,7 +259,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     how = "compiled" if args.compile else "interpreted"
     print(f"{run.model!r}: {len(run.model.parameters())} parameters, {args.steps} steps "
           f"({how}) in {run.seconds:.1f} s")
-    print(summary(run.losses))
+    print(summary(run.losses, vocab_size=run.model.vocab_size))
     rng = random.Random(args.seed)
     print(f"{args.samples} samples at temperature {args.temperature}:")
     for i in range(args.samples):

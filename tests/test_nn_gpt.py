@@ -135,7 +135,7 @@ def test_the_learning_rate_decays_linearly_to_zero():
 
 @pytest.fixture(scope="module")
 def run():
-    return train(300, seed=42, progress=False)
+    return train(300, seed=42, progress=False, lengths=[8])  # two programs: quick to compile
 
 
 def test_the_loss_falls_on_a_short_run(run):

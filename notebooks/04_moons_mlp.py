@@ -275,12 +275,14 @@ for (name, rs), color in zip(runs.items(), ["C0", "C1", "C2"], strict=True):
     for k, (_, curve) in enumerate(rs):
         epochs_axis = np.arange(len(curve))
         axes[0].plot(epochs_axis, curve, color=color, label=name if k == 0 else None)
-        axes[1].plot(epochs_axis[1:] * steps_per_epoch[name], curve[1:], color=color)
+        axes[1].plot(epochs_axis[1:] * steps_per_epoch[name], curve[1:], color=color,
+                     label=name if k == 0 else None)
 axes[0].set(yscale="log", xlabel="epoch (100 single-point gradients)", ylabel="loss, all points",
             title="per unit of work")
 axes[1].set(yscale="log", xscale="log", xlabel="optimizer steps", ylabel="loss, all points",
             title="per step")
 axes[0].legend()
+axes[1].legend()
 plt.tight_layout()
 plt.show()
 

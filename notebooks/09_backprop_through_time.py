@@ -320,8 +320,10 @@ axes[0].set(yscale="log", xlabel="step", ylabel="loss / predicting the mean",
             title="loss (dotted: predicting the mean target)")
 axes[1].set(yscale="symlog", xlabel="step", ylabel="W_hh", title="the recurrent weight")
 for name, colour in outcome_colour.items():
-    axes[0].plot([], [], color=colour, label=name)
-axes[0].legend(fontsize=7)
+    for ax in axes:
+        ax.plot([], [], color=colour, label=name)
+for ax in axes:
+    ax.legend(fontsize=7)
 plt.tight_layout()
 plt.show()
 

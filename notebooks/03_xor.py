@@ -225,8 +225,10 @@ for ax, values, title in ((axes[1], engine_map, "engine: p(class 1)"),
     ax.contour(grid, grid, values, levels=[0.5], colors="k", linewidths=1)
     points = ax.scatter(Xa[:, 0], Xa[:, 1], c=T, cmap="RdBu_r", edgecolors="k", s=80, vmin=0,
                         vmax=1)
-    ax.set(title=title, aspect="equal", xlabel="x[0]", ylabel="x[1]")
-    ax.legend(*points.legend_elements(), title="target", fontsize=7, loc="center")
+    ax.set(title=title, aspect="equal", xlabel="x[0]")
+axes[1].set_ylabel("x[1]")
+axes[1].legend(*points.legend_elements(), title="target", fontsize=7, title_fontsize=7,
+               loc="upper center", framealpha=0.9)
 fig.colorbar(im, ax=axes[1:], shrink=0.8, label="p(class 1); black line: p = 0.5")
 plt.show()
 

@@ -239,9 +239,9 @@ print("epoch at which the MSE first drops below 0.2, per run:", escaped)
 assert solved_long.sum() == 6
 assert all(e is None or e > 10_000 for e in escaped)
 
-fig, ax = plt.subplots(figsize=(6.5, 3), dpi=80)
+fig, ax = plt.subplots(figsize=(7.5, 3), dpi=80)
 ax.plot(np.arange(0, 100_000, 1000), mse_long, lw=1, label=[f"seed {s}" for s in SEEDS])
-ax.legend(fontsize=6, ncol=2, loc="lower left")
+ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))
 ax.axvline(10_000, color="k", ls=":", lw=1)
 ax.text(11_000, 0.12, "the article\nstops here", fontsize=9)
 ax.set(xlabel="epoch", ylabel="mean squared error", title="article 004's XOR, 10 runs")

@@ -218,7 +218,7 @@ assert np.allclose(moves["Adam"], lr, rtol=1e-6)
 # The update the articles teach (000 and 002), $w \leftarrow w - \eta\, \partial L/\partial w$,
 # moves a weight in proportion to its gradient, and it is tempting to read every gradient that
 # way: a weight with a 100 times larger gradient changes 100 times more. That holds for plain
-# SGD, not for the adaptive optimizers that article 002 goes on to recommend: they divide
+# SGD, not for the adaptive optimizers that article 002 goes on to describe: they divide
 # each gradient by its own running size, so the step barely depends on the gradient's scale.
 # Two parameters on steady slopes of 3 and 300, $f(p, q) = 3p + 300q$, ten steps each with
 # lr 0.01:

@@ -153,8 +153,8 @@ plt.show()
 # given, one example's or the mean over a batch. What differs is the *optimizer's* choice of
 # how many examples to average before each step (stochastic, mini-batch or full-batch gradient
 # descent), which is the comparison below; and one example per step is not the standard
-# today: mini-batches are. The cell after this one checks the first half of that: the
-# gradient of a batch's mean loss is exactly the mean of the single examples' gradients.
+# today: mini-batches are. The second cell below checks the first half of that: the
+# gradient of a batch's mean loss is the mean of the single examples' gradients (to 1e-12).
 
 # %%
 def make_model(seed):

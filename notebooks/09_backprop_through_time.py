@@ -238,8 +238,12 @@ def train_rnn(seed, clip, lr=0.1, steps=100):
         opt.step()
         losses.append(loss.data)
         w_hh.append(model.rnn.weight_hh[0][0].data)
+    rnn = model.rnn
+    final = {"W_ih": rnn.weight_ih[0][0].data, "W_hh": rnn.weight_hh[0][0].data,
+             "b_ih": rnn.bias_ih[0].data, "b_hh": rnn.bias_hh[0].data}
     return {"norms": np.array(norms), "losses": np.array(losses), "w_hh": np.array(w_hh),
-            "dead": np.array(dead), "baseline": float(np.var(y)), "w_out": w_out}
+            "dead": np.array(dead), "baseline": float(np.var(y)), "w_out": w_out,
+            "final": final}
 
 def first_dead(run):
     """After how many steps the state was first dead (dead[k]: before step k + 1), or None."""
@@ -291,13 +295,22 @@ assert sum(beats) == 4 and sum(d is not None for d in died) == 4
 assert all(6 <= d <= 12 and r["dead"][d:].all() for r, d in zip(clipped, died, strict=True)
            if d is not None)
 assert not any(b and d is not None for b, d in zip(beats, died, strict=True))
-assert all(r["w_out"] < 0 for r, d in zip(clipped, died, strict=True) if d is not None)
+dead_runs = [r for r, d in zip(clipped, died, strict=True) if d is not None]
+start = {"W_ih": 0.5, "W_hh": 1.3, "b_ih": 0.1, "b_hh": 0.0}
+for r in dead_runs:
+    print("dead run, the RNN's weights at the end:",
+          {k: f"{v:+.3f} (from {start[k]:+.1f})" for k, v in r["final"].items()})
+assert all(-0.6 < r["w_out"] < -0.3 for r in dead_runs)
+assert all(r["final"][k] < start[k] for r in dead_runs for k in start)
+assert all(math.isclose(r["losses"][-1], r["baseline"], rel_tol=1e-3) for r in dead_runs)
 
 # %% [markdown]
 # Why: clipping bounds each step's *length*, not its direction. In the four runs that die, the
 # readout's initial weight $W_{out}$ is clearly negative (-0.34 to -0.57), so the exploding
 # hidden state makes the output far too negative, and the gradient says, step after step,
-# "lower the hidden state": the biases, $W_{ih}$ and $W_{hh}$ all fall, by up to 0.1 a step.
+# "lower the hidden state": the biases, $W_{ih}$ and $W_{hh}$ all fall, by up to 0.1 a step
+# (in all four they end below where they started: the biases at about -0.12 and -0.22,
+# $W_{ih}$ at about 0.37, $W_{hh}$ at about 0.9).
 # Six to twelve such short steps in the same direction are enough to make the last step's
 # pre-activation negative for every sequence. Once it is, the ReLU's slope is
 # 0 everywhere, the gradient reaching the RNN is exactly 0, and clipping has nothing to scale.

@@ -101,6 +101,24 @@ print(f"fit: final loss {fit_history.loss[-1]:.4f}, accuracy {fit_history.accura
 assert np.allclose(fit_history.loss, [h[0] for h in history], rtol=1e-9, atol=1e-12)
 assert model_fit.state_dict() == model.state_dict()
 
+# %% [markdown]
+# Seed 1337 is micrograd's. The same training from ten other initialisations, seeds 100 to
+# 109, ends the same way on every one: at the last of the 100 steps, a loss below 0.05 and at
+# least 97% of the points right. (`compile=True` runs each step as generated Python, with the same
+# numbers bit for bit and several times faster; notebook 8 shows how.)
+
+# %%
+def demo_run(seed):
+    m = nn.MLP(2, [16, 16, 1], seed=seed)
+    return nn.fit(m, X, y, loss="hinge", l2=1e-4, optimizer=nn.SGD(m.parameters(), lr=1.0),
+                  schedule=nn.LinearDecay(1.0, 0.1, 100), epochs=100, progress=False,
+                  compile=True)
+
+demo_runs = [demo_run(seed) for seed in range(100, 110)]
+print("final loss:", [round(h.loss[-1], 3) for h in demo_runs])
+print("accuracy:  ", [f"{h.accuracy[-1]:.0%}" for h in demo_runs])
+assert all(h.loss[-1] < 0.05 and h.accuracy[-1] >= 0.97 for h in demo_runs)
+
 
 # %% [markdown]
 # ## The decision boundary

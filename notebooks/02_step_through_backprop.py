@@ -150,6 +150,41 @@ for (i, j), g in dw.items():
     print(f"∂L/∂w({i},{j}) = δ{j} · {i if isinstance(i, str) else f'y{i}'} = {g:+.6f}")
 
 # %% [markdown]
+# ### Article 003's δ rule: the slopes left out
+#
+# Article 003 works through this same network, and its symbols map onto ours: its `e` and
+# `f(e)` are $e_j$ and $y_j$, `df(e)/de` is the slope $y_j(1 - y_j)$, `z` is the target $t$,
+# and its output error `δ = z − y` is $t - y_6 = -\partial L / \partial y_6$. But it sends δ
+# back **through the weights alone**, $\delta_m = \sum_n w_{m \to n}\, \delta_n$, and
+# multiplies by a neuron's slope only when updating that neuron's own weights,
+# $w_{m \to n} \leftarrow w_{m \to n} + \eta\, \delta_n\, y_n (1 - y_n)\, y_m$. The rule above
+# multiplies by the slope *on the way back*, so a hidden neuron's δ also carries the slopes of
+# every layer above it. The article's rule, in plain floats beside the δ computed above:
+
+# %%
+article_delta = {6: target - yv[6]}                              # δ = z − y
+for layer in reversed(layers[:-1]):
+    for m in layer:
+        article_delta[m] = sum(wv[m, n] * article_delta[n]
+                               for n in sources if m in sources[n])   # the weights alone
+article_step = {(i, j): article_delta[j] * yv[j] * (1 - yv[j]) * yv[i] for (i, j) in weights}
+ratio = {key: article_step[key] / -dw[key] for key in weights}      # backprop steps by −∂L/∂w
+for name, js in (("into the output, 6", [6]), ("into layer 2, 4-5", [4, 5]),
+                 ("into layer 1, 1-3", [1, 2, 3])):
+    r = [ratio[i, j] for (i, j) in weights if j in js]
+    print(f"weights {name}: article's update / backprop's = {min(r):.2f} to {max(r):.2f}")
+assert all(math.isclose(ratio[i, j], 1.0, rel_tol=1e-12) for (i, j) in weights if j == 6)
+assert all(3.95 < ratio[i, j] < 4.05 for (i, j) in weights if j in (4, 5))
+assert all(16.4 < ratio[i, j] < 17.7 for (i, j) in weights if j in (1, 2, 3))
+
+# %% [markdown]
+# The output layer's updates agree; the second layer's are 4.0 times too large (the missing
+# factor is the output's slope $y_6(1 - y_6) \approx 0.25$) and the first layer's 16.5 to 17.6
+# times (two missing slopes). Every update still points downhill here, which is why a network
+# trained this way can still learn: the rule is wrong in size, not in sign.
+# [Notebook 12](12_xor_as_the_articles_wrote_it.ipynb) lets `gradcheck` catch it.
+
+# %% [markdown]
 # ## The same steps, by the engine
 #
 # `backprop_steps(L)` lists the chain-rule steps `L.backward()` will take, one per computed

@@ -48,7 +48,7 @@ for ax, (name, act) in zip(axes, activation_fns.items(), strict=True):
     ax.plot(xs, [act(Value(x)).data for x in xs], label=name)
     ax.plot(xs, slopes[name], "--", label="slope")
     ax.axhline(0, color="k", lw=0.5)
-    ax.set(title=name, xlabel="e", ylim=(-1.1, 1.6))
+    ax.set(title=name, xlabel="e", ylabel=f"{name}(e) and its slope", ylim=(-1.1, 1.6))
     ax.legend(loc="upper left", fontsize=8)
 plt.tight_layout()
 plt.show()
@@ -133,25 +133,38 @@ draw_dot(out, rankdir="TB")
 # ## Deep and wider: gradient per layer
 #
 # Now eight hidden layers of eight neurons, with micrograd's initialisation (weights uniform in
-# (-1, 1), biases 0), a linear output, on 40 moons points with the hinge loss, the loss we
-# train with below. For each layer we take the mean |grad| of its weights, averaged over five
-# random initialisations.
+# (-1, 1), biases 0), a linear output, on 40 moons points. Backprop multiplies the same slopes
+# and weights whatever the loss does with the output, so we measure that product directly: for
+# each of the 40 points, the gradient of the network's *score* for that point,
+# $\partial\,\mathrm{score} / \partial w$, and for each layer the mean |grad| of its weights
+# over the points. (Why not the loss's gradient: the hinge loss adds up the points' gradients
+# with opposite signs for the two classes, and where the network gives every point nearly the
+# same score they cancel, in every layer at once; that hides the layer-by-layer effect behind
+# a different one, which the section on the forward signal below comes back to.)
+#
+# Every claim in this notebook is checked on the same ten initialisations, `SEEDS`, and the
+# prose says on how many of them it holds.
 
 # %%
 X, y01 = nn.datasets.make_moons(40, noise=0.1, seed=0)
 y = nn.datasets.signed_labels(y01)
 depth, width = 8, 8
-seeds = range(5)
+SEEDS = range(100, 110)
 
 def grad_per_layer(activation, seed, **kwargs):
+    """Per layer, the mean over points and weights of |d score / d w|."""
     model = nn.MLP(2, [width] * depth + [1], activation=activation, seed=seed, **kwargs)
-    loss = nn.hinge_loss([model(x) for x in X], y)
-    model.zero_grad()
-    loss.backward()
-    return [np.mean([abs(w.grad) for n in layer.neurons for w in n.w]) for layer in model.layers]
+    total = np.zeros(len(model.layers))
+    for x in X:
+        score = model(x)
+        model.zero_grad()
+        score.backward()
+        total += [np.mean([abs(w.grad) for n in layer.neurons for w in n.w])
+                  for layer in model.layers]
+    return total / len(X)
 
 activations = ["sigmoid", "tanh", "relu"]
-runs = {a: np.array([grad_per_layer(a, seed) for seed in seeds]) for a in activations}
+runs = {a: np.array([grad_per_layer(a, seed) for seed in SEEDS]) for a in activations}
 per_layer = {a: r.mean(axis=0) for a, r in runs.items()}
 for a, g in per_layer.items():
     print(f"{a:8s}", " ".join(f"{v:8.1e}" for v in g))
@@ -161,49 +174,48 @@ fig, ax = plt.subplots(figsize=(6.5, 3.4), dpi=80)
 for a, g in per_layer.items():
     ax.plot(range(len(g)), g, "o-", label=a)
 ax.set(yscale="log", xlabel="layer (0 = first, 8 = output)",
-       ylabel="mean |dL/dw|", title=f"gradient per layer, {depth} hidden layers of {width}")
+       ylabel="mean |d score / dw|",
+       title=f"gradient per layer, {depth} hidden layers of {width}, mean of {len(SEEDS)} seeds")
 ax.legend()
 plt.show()
 
 # %% [markdown]
-# The sigmoid networks split in two. In three of the five, the first layer's gradient is between
-# 3.3 and 3.8 orders of magnitude (a factor of 2,000 to 6,000) smaller than the last hidden
-# layer's: vanishing, layer by layer. In the other two, *every* layer's gradient, the output
-# layer's included, is around 1e-5: the network gives (almost) the same score to every point,
-# and with as many +1 as -1 labels the hinge gradients of the two classes cancel. That is a
-# different failure, in the forward pass; we come back to it below. tanh and ReLU keep their
-# gradients level: the first layer's is within a factor of ten of the last hidden layer's.
-# (With weights uniform in (-1, 1), ReLU layers of eight neurons amplify the signal a little;
-# deeper or wider, they would *explode*, the opposite problem; initialisation is the cure,
-# below.)
+# The sigmoid network's gradient vanishes layer by layer on every one of the ten seeds: it
+# grows at every step from the first hidden layer to the last, and the first hidden layer's is
+# 2.6 to 3.7 orders of magnitude (a factor of 400 to 5,000) smaller than the last hidden
+# layer's. tanh and ReLU keep their gradients level: on every seed the first layer's is within
+# a factor of five of the last hidden layer's, and in neither does it grow at every layer on
+# any seed. (With weights uniform in (-1, 1), ReLU layers of eight neurons can amplify the
+# signal; deeper or wider, they would *explode*, the opposite problem; initialisation is the
+# cure, below.)
 
 # %%
 orders = {a: np.log10(r[:, -2] / r[:, 0]) for a, r in runs.items()}
+growing = {a: [bool((np.diff(row[:-1]) > 0).all()) for row in r] for a, r in runs.items()}
 for a, o in orders.items():
     print(f"{a:8s} log10(last hidden / first) per seed:", np.round(o, 1),
-          "  output layer's mean |grad|:", [f"{v:.0e}" for v in runs[a][:, -1]])
-sig = runs["sigmoid"]
-vanishing = sig[:, -1] > 0.1
-cancelled = sig.max(axis=1) < 1e-4
-assert vanishing.sum() == 3 and cancelled.sum() == 2
-assert all(3.3 < o < 3.8 for o in orders["sigmoid"][vanishing])
-assert all(-1.05 < o < 0.5 for o in np.concatenate([orders["tanh"], orders["relu"]]))
+          f"  grows at every layer on {sum(growing[a])} of {len(SEEDS)}")
+assert sum(growing["sigmoid"]) == len(SEEDS)
+assert all(2.5 < o < 3.8 for o in orders["sigmoid"])
+assert all(abs(o) < np.log10(5) for o in np.concatenate([orders["tanh"], orders["relu"]]))
+assert sum(growing["tanh"]) == sum(growing["relu"]) == 0
 
 # %% [markdown]
 # ## What it does to training
 #
-# The same three deep networks trained for 40 full-batch steps of plain gradient descent with
-# the same learning rate, from three initialisations each:
+# The same three deep networks trained with the hinge loss for 40 full-batch steps of plain
+# gradient descent with the same learning rate, 0.05, from the ten initialisations. (`fit(...,
+# compile=True)` runs each step as generated Python: the same numbers, bit for bit, faster;
+# notebook 8 shows how.)
 
 # %%
 def train(activation, seed, epochs=40, lr=0.05, **kwargs):
     model = nn.MLP(2, [width] * depth + [1], activation=activation, seed=seed, **kwargs)
     history = nn.fit(model, X, y, loss="hinge", optimizer=nn.SGD(model.parameters(), lr=lr),
-                     epochs=epochs, progress=False)
+                     epochs=epochs, progress=False, compile=True)
     return model, history
 
-train_seeds = range(3)
-trained = {a: [train(a, seed) for seed in train_seeds] for a in activations}
+trained = {a: [train(a, seed) for seed in SEEDS] for a in activations}
 for a, rs in trained.items():
     print(f"{a:8s} loss", [f"{h.loss[0]:.3f} -> {h.loss[-1]:.3f}" for _, h in rs],
           " accuracy", [f"{h.accuracy[-1]:.0%}" for _, h in rs])
@@ -217,17 +229,20 @@ ax.legend()
 plt.show()
 
 # %% [markdown]
-# The sigmoid networks stay at a hinge loss of 1, the loss of a score of 0 for every point;
-# tanh and ReLU networks learn. At this depth and with this initialisation tanh ends lower than
-# ReLU on every seed, so "ReLU is the default" is not something this run shows. What ReLU
-# needs to go deeper is the right initialisation (below).
+# On all ten seeds the sigmoid network ends at a hinge loss of 1 (within 0.01), the loss of a
+# score of 0 for every point, and the tanh and ReLU networks learn: their final loss is below
+# 0.45 on all ten. Between those two there is no consistent winner at this depth and with this
+# initialisation: tanh ends lower than ReLU on 8 of the 10 seeds, ReLU on the other 2 (on
+# another ten seeds it was 6 to 4). So "ReLU is the default" is not something this run shows;
+# what ReLU needs to go deeper is the right initialisation (below).
 
 # %%
 final = {a: [h.loss[-1] for _, h in rs] for a, rs in trained.items()}
+tanh_lower = sum(t < r for t, r in zip(final["tanh"], final["relu"], strict=True))
+print(f"tanh ends below ReLU on {tanh_lower} of {len(SEEDS)} seeds")
 assert all(abs(v - 1.0) < 0.01 for v in final["sigmoid"])
-for a in ("tanh", "relu"):
-    assert all(h.loss[-1] < 0.5 * h.loss[0] for _, h in trained[a])
-assert all(t < r for t, r in zip(final["tanh"], final["relu"], strict=True))
+assert all(v < 0.45 for v in final["tanh"] + final["relu"])
+assert tanh_lower == 8
 
 # %% [markdown]
 # ### Why the sigmoid network is stuck: the forward signal has collapsed
@@ -249,21 +264,55 @@ def last_hidden_spread(activation, seed, **kwargs):
             hs.append([v.data for v in h])
     return np.ptp(np.array(hs), axis=0).max()
 
-spread = {a: [last_hidden_spread(a, seed) for seed in train_seeds] for a in activations}
+spread = {a: [last_hidden_spread(a, seed) for seed in SEEDS] for a in activations}
 for a, s in spread.items():
     print(f"{a:8s} largest spread of a last-hidden-layer output over the inputs:",
           [f"{v:.1e}" for v in s])
-assert all(v < 1e-3 for v in spread["sigmoid"])
-assert all(v > 0.1 for v in spread["tanh"] + spread["relu"])
+assert all(v < 2e-3 for v in spread["sigmoid"])
+assert all(v > 0.5 for v in spread["tanh"] + spread["relu"])
 
 # %% [markdown]
-# Eight sigmoid layers with these weights squash every input to (almost) the same vector: the
-# last hidden layer varies by less than a thousandth across the whole dataset. The output
-# neuron sees the same features for every point, so the best it can do is a constant score,
-# and the hinge loss sits at 1. The gradient reaching the early layers is small, but even a
-# large one would first have to undo the collapse: both come from the same product of
-# slopes and weights, applied forward to differences between inputs and backward to the
-# gradient.
+# Eight sigmoid layers with these weights squash every input to (almost) the same vector: on
+# every seed the last hidden layer varies by less than two thousandths across the whole
+# dataset, where tanh's and ReLU's vary by more than 0.5. The output neuron sees the same
+# features for every point, so the best it can do is a constant score, and the hinge loss sits
+# at 1.
+#
+# This is also why the *loss's* gradient is no use for seeing the layer-by-layer vanishing in
+# this network: with the same score for every point, the hinge loss's gradient is +1/40 for
+# every point of one class and -1/40 for every point of the other, and with 20 of each, the
+# points' contributions cancel in every layer at once, the output layer's included. The mean
+# |dL/dw| of the output layer's weights, per seed:
+
+# %%
+def output_layer_loss_grad(activation, seed):
+    """The output layer's mean |dL/dw| and the largest |score| over the points."""
+    model = nn.MLP(2, [width] * depth + [1], activation=activation, seed=seed)
+    scores = [model(x) for x in X]
+    loss = nn.hinge_loss(scores, y)
+    model.zero_grad()
+    loss.backward()
+    return (np.mean([abs(w.grad) for w in model.layers[-1].neurons[0].w]),
+            max(abs(s.data) for s in scores))
+
+cancelled = {a: [output_layer_loss_grad(a, seed) for seed in SEEDS] for a in ("sigmoid", "tanh")}
+for a, gs in cancelled.items():
+    print(f"{a:8s} output layer's mean |dL/dw|:", [f"{g:.0e}" for g, _ in gs])
+print("sigmoid, largest |score|:", [f"{m:.2f}" for _, m in cancelled["sigmoid"]])
+print(f"labels: {sum(t > 0 for t in y)} of +1, {sum(t < 0 for t in y)} of -1")
+tiny = [g < 1e-3 for g, _ in cancelled["sigmoid"]]
+assert sum(tiny) == 8 and all(g > 1e-2 for g, _ in cancelled["tanh"])
+assert all(m > 1 for (_, m), t in zip(cancelled["sigmoid"], tiny, strict=True) if not t)
+assert all(m < 1 for (_, m), t in zip(cancelled["sigmoid"], tiny, strict=True) if t)
+
+# %% [markdown]
+# On 8 of the 10 seeds the sigmoid network's output layer gets less than a thousandth from
+# the loss; the tanh network's gets more than a hundredth on all ten. On the other two sigmoid
+# seeds the common score starts beyond ±1, so one class's hinge terms are already 0 and do not
+# cancel the other's; the gradient they leave moves the common score back towards 0 (the
+# training above ends at a loss of 1 on those seeds too). The small early-layer gradient and the collapse
+# come from the same product of slopes and weights, applied forward to differences between
+# inputs and backward to the gradient; a large gradient would first have to undo the collapse.
 
 # %% [markdown]
 # ## Initialisation: Xavier and He
@@ -279,8 +328,8 @@ assert all(v > 0.1 for v in spread["tanh"] + spread["relu"])
 #   makes up for ReLU zeroing half of its inputs.
 #
 # Sixteen hidden layers of sixteen, at the initial weights (no training): the spread of each
-# layer's outputs over the 40 input points (max − min, averaged over the layer's neurons),
-# averaged over three seeds.
+# layer's outputs over the 40 input points (max − min, averaged over the layer's neurons), on
+# the ten seeds (the plot shows their mean).
 
 # %%
 def spread_per_layer(activation, init, seed, depth=16, width=16):
@@ -300,7 +349,7 @@ def spread_per_layer(activation, init, seed, depth=16, width=16):
 
 cases = [("relu", "uniform"), ("relu", "he"), ("tanh", "uniform"), ("tanh", "xavier"),
          ("sigmoid", "uniform"), ("sigmoid", "xavier")]
-measured = {case: [spread_per_layer(*case, seed) for seed in range(3)] for case in cases}
+measured = {case: [spread_per_layer(*case, seed) for seed in SEEDS] for case in cases}
 signal = {case: np.array([m[0] for m in ms]) for case, ms in measured.items()}
 sat = {init: [m[1] for m in measured["tanh", init]] for init in ("uniform", "xavier")}
 fig, ax = plt.subplots(figsize=(6.5, 3.4), dpi=80)
@@ -308,23 +357,26 @@ for (a, init), s in signal.items():
     ax.plot(range(1, 17), s.mean(axis=0), "o-" if init == "uniform" else "s--", ms=3,
             color={"relu": "C2", "tanh": "C1", "sigmoid": "C0"}[a], label=f"{a}, {init}")
 ax.set(yscale="log", xlabel="hidden layer", ylabel="spread of outputs over the inputs",
-       title="the forward signal, 16 layers of 16")
+       title=f"the forward signal, 16 layers of 16, mean of {len(SEEDS)} seeds")
 ax.legend(fontsize=8, ncol=3)
 plt.show()
 for (a, init), s in signal.items():
     print(f"{a:8s}{init:8s} layer 16 / layer 1 per seed:", [f"{r:.1e}" for r in s[:, -1] / s[:, 0]])
 
 # %% [markdown]
+# On each of the ten seeds:
+#
 # - **ReLU**: with micrograd's uniform weights each layer multiplies the signal by about
-#   $\sqrt{16 \cdot \frac13 / 2} \approx 1.6$: after 16 layers it is hundreds of times larger
-#   (it *explodes*, and so do the gradients). With He's weights it changes by a factor of
-#   about 3 over all 16 layers.
+#   $\sqrt{16 \cdot \frac13 / 2} \approx 1.6$: after 16 layers it is more than 100 times
+#   larger (it *explodes*, and so do the gradients). With He's weights layer 16's spread is
+#   within a factor of 15 of layer 1's, either way.
 # - **tanh**: uniform weights drive many pre-activations into the flat parts, where tanh
-#   saturates: in the last layer about one output in seven is within 1% of ±1, where the slope
-#   is below 0.02. With Xavier none is.
-# - **sigmoid**: neither helps. Xavier assumes an activation with slope 1 around 0 and mean 0;
-#   the sigmoid's slope is at most ¼ and its mean ½. Xavier's smaller weights make the
-#   collapse even faster.
+#   saturates: in the last layer between one output in twenty and one in five is within 1% of
+#   ±1, where the slope is below 0.02. With Xavier none is.
+# - **sigmoid**: neither helps: layer 16's spread is less than 1e-4 of layer 1's. Xavier
+#   assumes an activation with slope 1 around 0 and mean 0; the sigmoid's slope is at most ¼
+#   and its mean ½. Xavier's smaller weights make the collapse even faster: a smaller ratio
+#   than uniform's on every seed.
 
 # %%
 def ratios(case):
@@ -334,8 +386,8 @@ def ratios(case):
 print("tanh, fraction of saturated outputs in layer 16:",
       {k: [f"{v:.0%}" for v in vs] for k, vs in sat.items()})
 assert all(r > 100 for r in ratios(("relu", "uniform")))
-assert all(0.1 < r < 10 for r in ratios(("relu", "he")))
-assert all(v > 0.1 for v in sat["uniform"]) and all(v < 0.01 for v in sat["xavier"])
+assert all(1 / 15 < r < 15 for r in ratios(("relu", "he")))
+assert all(0.05 < v < 0.2 for v in sat["uniform"]) and all(v == 0 for v in sat["xavier"])
 assert all(r < 1e-4 for r in ratios(("sigmoid", "uniform")))
 assert all(x < u for x, u in zip(ratios(("sigmoid", "xavier")), ratios(("sigmoid", "uniform")),
                                  strict=True))
@@ -370,7 +422,7 @@ def sigmoid_with_batchnorm(seed):
 
 print(sigmoid_with_batchnorm(0).layers[:3])
 bn_spread, bn_runs = [], []
-for seed in train_seeds:
+for seed in SEEDS:
     model = sigmoid_with_batchnorm(seed)
     with no_grad():
         h = X
@@ -381,13 +433,16 @@ for seed in train_seeds:
                           epochs=20, progress=False))
 print("largest spread of a last-hidden-layer output:", [f"{v:.2f}" for v in bn_spread])
 print("hinge loss:", [f"{h.loss[0]:.3f} -> {h.loss[-1]:.3f}" for h in bn_runs])
-assert all(v > 0.1 for v in bn_spread)
-assert all(h.loss[-1] < 0.6 for h in bn_runs)
+below = sum(h.loss[-1] < 0.45 for h in bn_runs)
+print(f"below 0.45 after 20 steps: {below} of {len(SEEDS)}")
+assert all(0.5 < v < 1 for v in bn_spread)
+assert all(h.loss[-1] < h.loss[0] and h.loss[-1] < 0.75 for h in bn_runs) and below == 9
 
 # %% [markdown]
-# With batch norm the last hidden layer varies across the inputs again (by about 0.8 instead
-# of less than a thousandth), and the network trains: after 20 steps the loss is below
-# 0.6 on every seed, where the plain sigmoid network stayed at 1 after 40. Each step costs
+# With batch norm the last hidden layer varies across the inputs again (by 0.5 to 1 on every
+# seed, instead of less than two thousandths), and the network trains: after 20 steps the loss
+# has fallen on every seed, to below 0.45 on 9 of the 10 (and below 0.75 on all), where the
+# plain sigmoid network stayed at 1 after 40. Each step costs
 # more, though: every normalisation adds a mean and a variance to the graph.
 #
 # During training the statistics come from the batch; `model.eval()` switches to running

@@ -83,28 +83,35 @@ draw_dot(loss)
 # $1 - h_t^2 \le 1$, so with recurrent weights of this size it shrinks step by step, like the
 # sigmoid chain of [notebook 5](05_activations_and_vanishing_gradients.ipynb): the *vanishing*
 # gradient, now over time. The size of $\partial L / \partial h_t$ per step, for a 12-step
-# sequence and three initialisations:
+# sequence and ten initialisations, `SEEDS`, the seeds every claim of this notebook is checked
+# on:
 
 # %%
+SEEDS = range(100, 110)
 xs12 = [1.0, 0.0, 1.0, 1.0, 0.0, 1.0, 0.0, 0.0, 1.0, 1.0, 0.0, 1.0]
 per_step = []
-for seed in range(3):
+for seed in SEEDS:
     model = nn.RNNReadout(1, 4, seed=seed)
     outs, loss12 = unrolled(model, xs12, 1.0)
     loss12.backward()
     per_step.append([math.sqrt(sum(v.grad ** 2 for v in h)) for h in outs])
     print(f"seed {seed}: |dL/dh_t| for t = 1..12:", " ".join(f"{g:.0e}" for g in per_step[-1]))
 per_step = np.array(per_step)
-assert all(row[0] < row[-1] / 100 for row in per_step)
+below_a_hundredth = sum(row[0] < row[-1] / 100 for row in per_step)
+print(f"first step below a hundredth of the last: {below_a_hundredth} of {len(SEEDS)}")
+assert all((np.diff(row) > 0).all() for row in per_step)
+assert all(row[0] < row[-1] / 50 for row in per_step) and below_a_hundredth == 9
 
 fig, ax = plt.subplots(figsize=(6, 2.8), dpi=80)
-ax.plot(range(1, 13), per_step.T, "o-", ms=3)
+ax.plot(range(1, 13), per_step.T, "o-", ms=3, label=[f"seed {seed}" for seed in SEEDS])
 ax.set(yscale="log", xlabel="time step t", ylabel="|dL/dh_t|", title="vanishing over time")
+ax.legend(fontsize=6, ncol=2)
 plt.show()
 
 # %% [markdown]
-# On every seed the first step's hidden state gets less than a hundredth of the last one's
-# gradient: what the network saw twelve steps ago barely changes its weights.
+# On all ten seeds the gradient grows at every step from the first to the last, and the
+# first step's hidden state gets less than a fiftieth of the last one's gradient (less than a
+# hundredth on nine): what the network saw twelve steps ago barely changes its weights.
 #
 # ## One weight, many uses: the gradient sums over time
 #
@@ -161,22 +168,29 @@ steps[k].graph()
 # `nn.datasets.parity(n, length)` gives random bit sequences, one bit per time step, labelled 1
 # when the number of ones is odd. The label depends on every bit, so the network must carry
 # what it has seen through all the steps. Sequences of three bits, `RNNReadout(1, 4)`, Adam,
-# mini-batches of 8, 60 epochs, three seeds; then every one of the 8 possible sequences is
-# classified:
+# mini-batches of 8, 60 epochs, the ten seeds (`compile=True` runs each step as generated
+# Python, with the same numbers; notebook 8 shows how); then every one of the 8 possible
+# sequences is classified:
 
 # %%
 X, y = nn.datasets.parity(32, length=3, seed=0)
 every_sequence = [list(map(float, bits)) for bits in itertools.product([0, 1], repeat=3)]
 results = []
-for seed in range(3):
+for seed in SEEDS:
     model = nn.RNNReadout(1, 4, seed=seed)
     history = nn.fit(model, X, y, loss="bce_logits", epochs=60, batch_size=8, seed=seed,
-                     optimizer=nn.Adam(model.parameters(), lr=0.05), progress=False)
+                     optimizer=nn.Adam(model.parameters(), lr=0.05), progress=False,
+                     compile=True)
     right = sum((model(x).data > 0) == (sum(x) % 2 == 1) for x in every_sequence)
     results.append((history, right))
     print(f"seed {seed}: loss {history.loss[0]:.3f} -> {history.loss[-1]:.3f}, "
           f"{right} of 8 sequences right")
-assert all(right == 8 for _, right in results)
+all_right = sum(right == 8 for _, right in results)
+print(f"all 8 sequences right on {all_right} of {len(SEEDS)} seeds")
+assert all_right == 9 and all(right >= 6 for _, right in results)
+
+# %% [markdown]
+# On 9 of the 10 seeds the network classifies all 8 sequences; on the tenth it gets 6 of them.
 
 # %% [markdown]
 # ## Exploding gradients, and clipping
@@ -190,8 +204,11 @@ assert all(right == 8 for _, right in results)
 #
 # `nn.clip_grad_norm(params, max_norm)` (PyTorch's `clip_grad_norm_`) computes the norm of
 # all the gradients together and, when it is above `max_norm`, scales them all down to it:
-# same direction, bounded step. The same run with and without it, for three data sets and
-# readout initialisations:
+# same direction, bounded step. The same run with and without it, for the ten seeds (each
+# seed draws the data set and the readout's initial weights). At every step we also check
+# whether the ReLU state is *dead*: the last hidden state 0 for every sequence. Only the last
+# hidden state feeds the readout, so then no gradient at all reaches the RNN's weights, and
+# nothing can revive them.
 
 # %%
 def mean_task(seed):
@@ -205,10 +222,13 @@ def train_rnn(seed, clip, lr=0.1, steps=100):
     model.rnn.weight_hh[0][0].data = 1.3
     model.rnn.weight_ih[0][0].data = 0.5
     model.rnn.bias_ih[0].data, model.rnn.bias_hh[0].data = 0.1, 0.0
+    w_out = model.readout.neurons[0].w[0].data
     opt = nn.SGD(model.parameters(), lr=lr)
-    norms, losses, w_hh = [], [], []
+    norms, losses, w_hh, dead = [], [], [], []
     for _ in range(steps):
-        loss = nn.mse_loss([model(x) for x in X], y)
+        last_states = [model.rnn([[v] for v in x])[1] for x in X]
+        dead.append(all(h[0].data == 0 for h in last_states))
+        loss = nn.mse_loss([model.readout(h) for h in last_states], y)
         opt.zero_grad()
         loss.backward()
         if clip:
@@ -218,50 +238,111 @@ def train_rnn(seed, clip, lr=0.1, steps=100):
         opt.step()
         losses.append(loss.data)
         w_hh.append(model.rnn.weight_hh[0][0].data)
-    return np.array(norms), np.array(losses), np.array(w_hh), float(np.var(y))
+    rnn = model.rnn
+    final = {"W_ih": rnn.weight_ih[0][0].data, "W_hh": rnn.weight_hh[0][0].data,
+             "b_ih": rnn.bias_ih[0].data, "b_hh": rnn.bias_hh[0].data}
+    return {"norms": np.array(norms), "losses": np.array(losses), "w_hh": np.array(w_hh),
+            "dead": np.array(dead), "baseline": float(np.var(y)), "w_out": w_out,
+            "final": final}
 
-clipping = {clip: [train_rnn(seed, clip) for seed in range(3)] for clip in (False, True)}
+def first_dead(run):
+    """After how many steps the state was first dead (dead[k]: before step k + 1), or None."""
+    return int(np.argmax(run["dead"])) if run["dead"].any() else None
+
+clipping = {clip: [train_rnn(seed, clip) for seed in SEEDS] for clip in (False, True)}
 for clip, runs in clipping.items():
-    for seed, (norms, losses, w_hh, var) in enumerate(runs):
+    for seed, r in zip(SEEDS, runs, strict=True):
         print(f"{'clipped  ' if clip else 'unclipped'} seed {seed}: first gradient norm "
-              f"{norms[0]:.0e}, W_hh after 1 step {w_hh[0]:+.3g}, after 100 {w_hh[-1]:+.3g};  "
-              f"loss {losses[0]:.3g} -> {losses[-1]:.2e} (predicting the mean: {var:.2e})")
+              f"{r['norms'][0]:.0e}, W_hh after 1 step {r['w_hh'][0]:+.3g};  loss "
+              f"{r['losses'][0]:.3g} -> {r['losses'][-1]:.2e} (predicting the mean: "
+              f"{r['baseline']:.2e});  dead after step {first_dead(r)}")
 
 # %% [markdown]
-# The first gradient is in the thousands or more on every seed. Unclipped, the first step sends
-# $W_{hh}$ to a large negative value, and the run never recovers: the network's output no
-# longer depends on the sequence, and the loss settles exactly at that of predicting the
-# average target for every sequence. Clipped, $W_{hh}$ moves at most
-# 0.1 per step, comes down below 1 where the state no longer explodes, and the network ends
-# below that baseline on every seed: it uses the sequence.
+# The first gradient's norm is above 100 on every seed (above 1,000 on nine). Unclipped, the
+# first step kills the ReLU state on all ten seeds (on nine it also sends $W_{hh}$ below -100):
+# from then on the network's output is the readout's bias alone, whatever the sequence, and the
+# loss settles at that of predicting the average target for every sequence (within 0.1%).
 
 # %%
-for seed in range(3):
-    norms, losses, w_hh, var = clipping[False][seed]
-    assert norms[0] > 1000 and w_hh[0] < -5
-    assert math.isclose(losses[-1], var, rel_tol=1e-3)
-    norms, losses, w_hh, var = clipping[True][seed]
-    assert np.all(np.abs(np.diff(np.concatenate([[1.3], w_hh]))) <= 0.1 + 1e-12)
-    assert 0 < w_hh[-1] < 1 and losses[-1] < var
+unclipped = clipping[False]
+assert all(r["norms"][0] > 100 for r in unclipped)
+assert sum(r["norms"][0] > 1000 for r in unclipped) == 9
+assert all(first_dead(r) == 1 and r["dead"][1:].all() for r in unclipped)
+assert sum(r["w_hh"][0] < -100 for r in unclipped) == 9
+assert all(math.isclose(r["losses"][-1], r["baseline"], rel_tol=1e-3) for r in unclipped)
 
+# %% [markdown]
+# Clipped, every parameter moves at most lr · max_norm = 0.1 per step, so $W_{hh}$ comes down
+# from 1.3 gradually and ends below 1 on every seed. But clipping does **not** prevent a dead
+# ReLU state. On 4 of the 10 seeds the clipped run ends below the predict-the-mean baseline:
+# it uses the sequence. On another 4 the state dies all the same, after 6 to 12 steps, and
+# stays dead to the end, with the loss at the baseline. On the remaining 2 it is alive but
+# still above the baseline after 100 steps.
+
+# %%
+clipped = clipping[True]
+beats = [r["losses"][-1] < r["baseline"] for r in clipped]
+died = [first_dead(r) for r in clipped]
+print("clipped, ends below the baseline:", [s for s, b in zip(SEEDS, beats, strict=True) if b])
+print("clipped, dead after step:", {s: d for s, d in zip(SEEDS, died, strict=True) if d})
+print("readout weight W_out at the start, dead runs:",
+      [f"{r['w_out']:+.2f}" for r, d in zip(clipped, died, strict=True) if d],
+      " the others:", [f"{r['w_out']:+.2f}" for r, d in zip(clipped, died, strict=True) if not d])
+assert all(np.all(np.abs(np.diff(np.concatenate([[1.3], r["w_hh"]]))) <= 0.1 + 1e-12)
+           for r in clipped)
+assert all(0 < r["w_hh"][-1] < 1 for r in clipped)
+assert sum(beats) == 4 and sum(d is not None for d in died) == 4
+assert all(6 <= d <= 12 and r["dead"][d:].all() for r, d in zip(clipped, died, strict=True)
+           if d is not None)
+assert not any(b and d is not None for b, d in zip(beats, died, strict=True))
+dead_runs = [r for r, d in zip(clipped, died, strict=True) if d is not None]
+start = {"W_ih": 0.5, "W_hh": 1.3, "b_ih": 0.1, "b_hh": 0.0}
+for r in dead_runs:
+    print("dead run, the RNN's weights at the end:",
+          {k: f"{v:+.3f} (from {start[k]:+.1f})" for k, v in r["final"].items()})
+assert all(-0.6 < r["w_out"] < -0.3 for r in dead_runs)
+assert all(r["final"][k] < start[k] for r in dead_runs for k in start)
+assert all(math.isclose(r["losses"][-1], r["baseline"], rel_tol=1e-3) for r in dead_runs)
+
+# %% [markdown]
+# Why: clipping bounds each step's *length*, not its direction. In the four runs that die, the
+# readout's initial weight $W_{out}$ is clearly negative (-0.34 to -0.57), so the exploding
+# hidden state makes the output far too negative, and the gradient says, step after step,
+# "lower the hidden state": the biases, $W_{ih}$ and $W_{hh}$ all fall, by up to 0.1 a step
+# (in all four they end below where they started: the biases at about -0.12 and -0.22,
+# $W_{ih}$ at about 0.37, $W_{hh}$ at about 0.9).
+# Six to twelve such short steps in the same direction are enough to make the last step's
+# pre-activation negative for every sequence. Once it is, the ReLU's slope is
+# 0 everywhere, the gradient reaching the RNN is exactly 0, and clipping has nothing to scale.
+# A unit that cannot die (tanh, leaky ReLU), a smaller learning rate or a better
+# initialisation are the remedies; clipping only keeps one huge step from doing the damage at
+# once.
+
+# %%
 fig, axes = plt.subplots(1, 2, figsize=(10, 3), dpi=80)
+outcome_colour = {"unclipped": "C0", "clipped, below the baseline": "C2",
+                  "clipped, dead": "C3", "clipped, alive, above the baseline": "C1"}
 for clip, runs in clipping.items():
-    for seed, (_, losses, w_hh, _) in enumerate(runs):
-        style = dict(color="C1" if clip else "C0", label=("clipped" if clip else "unclipped")
-                     if seed == 0 else None)
-        axes[0].plot(losses, **style)
-        axes[1].plot(w_hh, **style)
-for _, _, _, var in clipping[True]:
-    axes[0].axhline(var, color="k", ls=":", lw=0.8)
-axes[0].set(yscale="log", xlabel="step", ylabel="squared error",
+    for r, b, d in zip(runs, beats, died, strict=True):
+        outcome = ("unclipped" if not clip else "clipped, below the baseline" if b
+                   else "clipped, dead" if d else "clipped, alive, above the baseline")
+        axes[0].plot(r["losses"] / r["baseline"], color=outcome_colour[outcome], lw=1)
+        axes[1].plot(r["w_hh"], color=outcome_colour[outcome], lw=1)
+axes[0].axhline(1, color="k", ls=":", lw=0.8)
+axes[0].set(yscale="log", xlabel="step", ylabel="loss / predicting the mean",
             title="loss (dotted: predicting the mean target)")
 axes[1].set(yscale="symlog", xlabel="step", ylabel="W_hh", title="the recurrent weight")
-axes[0].legend()
+for name, colour in outcome_colour.items():
+    for ax in axes:
+        ax.plot([], [], color=colour, label=name)
+for ax in axes:
+    ax.legend(fontsize=7)
 plt.tight_layout()
 plt.show()
 
 # %% [markdown]
 # Clipping changes the step's length, never its direction, so it costs nothing when the
-# gradient is small and saves the run when one step's gradient is huge. It does nothing for
+# gradient is small and keeps one huge gradient from throwing the weights far away in one
+# step; as above, it cannot stop a series of short steps from going the wrong way. It does nothing for
 # the *vanishing* gradient of the first sections: that needs cells built to carry a state
 # over many steps (LSTM and GRU), or shorter paths through time.

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
 from .engine import toposort
+from .names import Path, module_path, node_names, short_name
 from .value import Value
 
 if TYPE_CHECKING:
@@ -33,12 +34,9 @@ NON_FINITE = "#c994c7"
 HIGHLIGHT = "#d62728"
 CLUSTER_FILLS = ("#f6f6f6", "#ececec", "#e2e2e2")
 
-_TOKEN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|[0-9]+")
 _RECORD_SPECIAL = re.compile(r'([\\{}|<>"])')
 # Control characters but the newline (a label's line break): shown as Python writes them.
 _CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
-
-Path = tuple[str, ...]  # nested module names, e.g. ("layers.0", "neurons.3")
 
 
 class Model(Protocol):
@@ -165,23 +163,6 @@ def draw_dot(root: Value | Model, *, rankdir: str = "LR", show_grad: bool = True
     return g
 
 
-def node_names(order: Iterable[Value]) -> dict[Value, str]:
-    """Each value's name in pictures and step text: its label (a parameter's dotted path in
-    its short form, ``L0.N3.w1``), or ``n<i>`` from its position ``i`` in ``order``."""
-    return {v: short_name(v.label) if v.label else f"n{i}" for i, v in enumerate(order)}
-
-
-def short_name(label: str) -> str:
-    """``layers.0.neurons.3.w.1`` -> ``L0.N3.w1``: each module as its initial and index, the
-    parameter as its name and index; a label that is not a dotted module path is kept."""
-    found = _module_path(label)
-    if found is None:
-        return label
-    path, leaf = found
-    modules = [f"{p[0].upper()}{p.split('.', 1)[1]}" if "." in p else p for p in path]
-    return ".".join([*modules, leaf.replace(".", "")])
-
-
 def _natural(parts: Iterable[str]) -> tuple[tuple[int, int | str], ...]:
     """A sort key putting ``neurons.2`` before ``neurons.10``."""
     return tuple((0, int(t)) if t.isdigit() else (1, t)
@@ -294,23 +275,6 @@ def _legend(g: Digraph, top: float, shown: Mapping[Value, float | None]) -> None
         s.node("legend", label=table, shape="plaintext", fontsize="9")
 
 
-def _module_path(label: str) -> tuple[Path, str] | None:
-    """``layers.0.neurons.3.w.1`` -> ``(("layers.0", "neurons.3"), "w.1")``: a name and the
-    index after it make one component; all but the last component are nested modules."""
-    tokens = label.split(".")
-    if len(tokens) < 2 or tokens[0].isdigit() or not all(map(_TOKEN.fullmatch, tokens)):
-        return None
-    parts: list[str] = []
-    for t in tokens:
-        if t.isdigit() and parts and "." not in parts[-1] and not parts[-1].isdigit():
-            parts[-1] += "." + t
-        else:
-            parts.append(t)
-    if len(parts) < 2:
-        return None
-    return tuple(parts[:-1]), parts[-1]
-
-
 def _common(paths: Iterable[Path]) -> Path:
     it = iter(paths)
     common = next(it, ())
@@ -337,7 +301,7 @@ def _places(order: list[Value]) -> dict[Value, tuple[Path, str]]:
     places: dict[Value, tuple[Path, str]] = {}
     by_leaves: set[Value] = set()  # placed by its labelled leaf operands, not by propagation
     for v in order:
-        found = _module_path(v.label) if v.label else None
+        found = module_path(v.label) if v.label else None
         if found is not None:
             places[v] = found
             continue
@@ -388,7 +352,7 @@ def draw_model(model: Model, *, rankdir: str = "LR") -> Digraph:
         if not isinstance(p, Value):
             raise TypeError(f"draw_model: parameter {name!r} is a {type(p).__name__}, "
                             "not a Value")
-        found = _module_path(name)
+        found = module_path(name)
         units.setdefault(found[0] if found else (), []).append(p)
     if not units:
         raise ValueError(f"draw_model: {type(model).__name__} has no parameters to draw")

@@ -48,7 +48,7 @@ class Model(Protocol):
 def draw_dot(root: Value | Model, *, rankdir: str = "LR", show_grad: bool = True,
              color_by: str | None = "grad", highlight: Value | Iterable[Value] | None = None,
              max_nodes: int = 500, grads: Mapping[Value, Any] | None = None,
-             names: Mapping[Value, str] | None = None) -> Digraph:
+             names: Mapping[Value, str] | None = None, compact: bool = False) -> Digraph:
     """The graph that computed ``root``, as a ``graphviz.Digraph`` (renders in Jupyter, and
     with ``.pipe()`` / ``.render()``, using ``dot`` or else ``graphviz-pure``).
 
@@ -66,6 +66,9 @@ def draw_dot(root: Value | Model, *, rankdir: str = "LR", show_grad: bool = True
     - ``names``: ``{value: name}`` shown for values that have no label. Without it an
       unlabelled value is named ``n<i>`` by its position in topological order, the names the
       step-through's text uses (``node_names``).
+    - ``compact``: each value's name, data and grad stacked across the direction of the
+      edges instead of along it, and ranks closer: a picture of a network about half as
+      long, to fit a page at a readable size, with every label at the values' size.
 
     A value labelled with a dotted module path (``layers.0.neurons.3.w.1``) is drawn inside one
     cluster per module, named by its short form ``L0.N3.w1`` with the full path as its tooltip;
@@ -109,6 +112,11 @@ def draw_dot(root: Value | Model, *, rankdir: str = "LR", show_grad: bool = True
                 graph_attr={"rankdir": rankdir, "fontname": "Helvetica", "fontsize": "11"},
                 node_attr={"fontname": "Helvetica", "fontsize": "11"},
                 edge_attr={"arrowsize": "0.6", "fontname": "Helvetica"})
+    # Op and operand names smaller than the values', unless compact: a compact picture is
+    # shown scaled down, and all its labels at one size keep the smallest readable.
+    small = ("11", "11") if compact else ("10", "9")
+    if compact:
+        g.graph_attr.update(ranksep="0.25", nodesep="0.12")
     clusters: dict[Path, Any] = {}
     edges: list[tuple[str, str, str]] = []
     default_names = node_names(order)
@@ -129,7 +137,7 @@ def draw_dot(root: Value | Model, *, rankdir: str = "LR", show_grad: bool = True
         if show_grad:
             grad = shown[v]
             fields.append("grad" if grad is None else f"grad {_four_digits(grad)}")
-        attrs = {"shape": "record", "label": _record(fields, horizontal)}
+        attrs = {"shape": "record", "label": _record(fields, horizontal != compact)}
         if v.label and (path or v.label != name):
             # the full label, as typed (a parameter's dotted path)
             attrs["tooltip"] = nohtml(_as_typed(_visible(v.label).replace("\\", "\\\\")))
@@ -141,7 +149,7 @@ def draw_dot(root: Value | Model, *, rankdir: str = "LR", show_grad: bool = True
         if v.children:
             op = f"{ids[v]}_op"
             where.node(op, label=v.op, shape="circle" if len(v.op) <= 2 else "ellipse",
-                       width="0.3", height="0.3", margin="0.02", fontsize="10")
+                       width="0.3", height="0.3", margin="0.02", fontsize=small[0])
             # Where operand order matters (a / b, a ** b) each edge names its operand.
             fn = v._op_entry
             operands = fn.args if not fn.commutative and len(fn.args) > 1 else \
@@ -155,11 +163,11 @@ def draw_dot(root: Value | Model, *, rankdir: str = "LR", show_grad: bool = True
         parent.subgraph(clusters[path])
     for tail, head, name in edges:
         if name:
-            g.edge(tail, head, label=name, fontsize="9", fontcolor="#555555")
+            g.edge(tail, head, label=name, fontsize=small[1], fontcolor="#555555")
         else:
             g.edge(tail, head)
     if shade:
-        _legend(g, top, shown)
+        _legend(g, top, shown, small[1])
     return g
 
 
@@ -253,7 +261,8 @@ def _mix(hue: tuple[int, int, int], t: float) -> str:
     return f"#{r:02x}{g:02x}{b:02x}"
 
 
-def _legend(g: Digraph, top: float, shown: Mapping[Value, float | None]) -> None:
+def _legend(g: Digraph, top: float, shown: Mapping[Value, float | None],
+            fontsize: str = "9") -> None:
     ticks = [(0, "1"), (2, "1e-2"), (4, "1e-4"), (DECADES, f"&lt;=1e-{DECADES}")]
     rows = [f'<tr><td colspan="{len(ticks) + 1}">|grad| / max |grad|, '
             f"max |grad| = {_four_digits(top)}</td></tr>"]
@@ -272,7 +281,7 @@ def _legend(g: Digraph, top: float, shown: Mapping[Value, float | None]) -> None
              + "".join(rows) + "</table>>")
     with g.subgraph() as s:
         s.attr(rank="sink")
-        s.node("legend", label=table, shape="plaintext", fontsize="9")
+        s.node("legend", label=table, shape="plaintext", fontsize=fontsize)
 
 
 def _common(paths: Iterable[Path]) -> Path:

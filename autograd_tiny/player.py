@@ -41,10 +41,12 @@ if TYPE_CHECKING:
     from .steps import BackpropSteps
     from .value import Value
 
-# The smallest labels (an operand's name on an edge) are 9 units tall in the SVG: shown at
-# MIN_SCALE px per unit they are 9 px. Below it the picture scrolls rather than shrinks; above
-# MAX_SCALE it stops growing (Graphviz's own size, 1 pt = 4/3 px).
-MIN_SCALE = 1.0
+# Every label of the player's picture is 11 units tall in the SVG (draw_dot's values are;
+# its op and edge labels are raised to that): shown at MIN_SCALE px per unit they are 9 px.
+# Below it the picture scrolls rather than shrinks; above MAX_SCALE it stops growing
+# (Graphviz's own size, 1 pt = 4/3 px).
+FONT_UNITS = 11.0
+MIN_SCALE = 9.0 / FONT_UNITS
 MAX_SCALE = 4.0 / 3.0
 # Ranks closer together than draw_dot's default: the player's pictures are wide.
 RANKSEP = "0.3"
@@ -56,6 +58,7 @@ XLINK_NS = "http://www.w3.org/1999/xlink"
 FONT = "Helvetica,sans-Serif"
 
 _PLAYERS = itertools.count(1)
+_SMALL_FONT = re.compile(r"fontsize=(?:9|10)\b")
 
 HOW_TO_STEP = ("This is step {k} of {n}. To step through: run this cell in Jupyter (or trust the "
                "notebook), or open a page written by steps.save_html(path) in a browser.")
@@ -87,6 +90,8 @@ class Layout:
             box = ids
             self.names = {ids[n]: steps.names[n] for n in steps.order}
         graph.graph_attr["ranksep"] = RANKSEP
+        # Op names and operand names on edges at the values' size, so all labels scale alike.
+        graph.body = [_SMALL_FONT.sub("fontsize=11", line) for line in graph.body]
         shown = {ids[n]: n for n in steps.order if box[n] == ids[n]}
         self.nodes: list[tuple[str, int, str, str]] = [
             (i, steps.shown_from.get(n, len(steps)), _grad_text(steps.grads[n]),
@@ -96,7 +101,9 @@ class Layout:
         for s in steps:
             own = [box[s.node]] + ([] if self.collapsed or not s.node.children
                                    else [box[s.node] + "_op"])
-            operands = [box[c] for c in s.node.children if box[c] != box[s.node]]
+            # Constants are not kept in view: the text gives them no line, only their number.
+            operands = [box[c] for c in s.node.children
+                        if box[c] != box[s.node] and not steps.is_constant(c)]
             self.focus.append(list(dict.fromkeys(own + operands)))
         self.source = graph.pipe(format="svg", encoding="utf-8")
 
@@ -288,8 +295,11 @@ _SCRIPT = r"""
         away.push(data.names[focus[k]]);
       }
     }
-    note.textContent = away.length ? "Out of view in the picture (scroll it to see): " +
-      away.join(", ") : "";
+    // The text has a line per operand; past a few, the note only says how many are away.
+    note.textContent = !away.length ? "" : away.length <= 4
+      ? "Out of view in the picture (scroll it to see): " + away.join(", ")
+      : away.length + " of the operands are out of view in the picture (scroll it to see " +
+        "them); each has its line above";
     note.style.display = away.length ? "" : "none";
   }
   function show(i) {
@@ -401,15 +411,15 @@ focus</span>"""
     player_id = f"atp-{digest}-{next(_PLAYERS)}"
     image = base64.b64encode(svg.encode()).decode()
     min_width, max_width = round(width * MIN_SCALE), round(width * MAX_SCALE)
-    pane = "calc(100vh - 150px)"
+    pane = "calc(100vh - 200px)"
     how_to = html.escape(HOW_TO_STEP.format(k=start + 1, n=n))
     return f"""\
 <div class="autograd-tiny-player" id="{player_id}" tabindex="0" style="font-family: \
 -apple-system, 'Segoe UI', Helvetica, Arial, sans-serif; font-size: 13px; color: #222; \
 max-width: 100%; min-width: 320px; box-sizing: border-box; outline-offset: 2px">
-<div class="atp-body" style="display: flex; flex-wrap: wrap; gap: 8px; \
-align-items: flex-start">
-<div class="atp-view" style="flex: 1 1 420px; min-width: 300px; overflow: auto; \
+<div class="atp-body" style="display: flex; flex-wrap: wrap-reverse; gap: 8px; \
+align-items: flex-end">
+<div class="atp-view" style="flex: 1 1 290px; min-width: 260px; overflow: auto; \
 max-height: max(240px, {pane}); direction: rtl; border: 1px solid #ddd; border-radius: 3px; \
 background: #fff">
 <div class="atp-picture" style="direction: ltr; width: 100%; min-width: {min_width}px; \
@@ -418,10 +428,10 @@ max-width: {max_width}px; margin-right: auto">\
 src="data:image/svg+xml;base64,{image}" \
 style="display: block; width: 100%; height: auto"></div>
 </div>
-<div class="atp-side" style="flex: 0 1 500px; min-width: 320px; box-sizing: border-box">
+<div class="atp-side" style="flex: 0 1 520px; min-width: 320px; box-sizing: border-box">
 <pre class="atp-text" style="white-space: pre-wrap; word-break: normal; \
 overflow-wrap: anywhere; font-family: Menlo, Consolas, 'DejaVu Sans Mono', monospace; \
-font-size: 11.5px; line-height: 1.4; margin: 0; padding: 6px 8px; background: #f7f7f7; \
+font-size: 11px; line-height: 1.4; margin: 0; padding: 6px 8px; background: #f7f7f7; \
 border-radius: 3px; box-sizing: border-box">{html.escape(texts[start])}</pre>
 <p class="atp-note" style="display: none; color: #8a4b00; margin: 4px 0"></p>
 <div class="atp-detail" style="font-size: 12px"></div>

@@ -118,6 +118,10 @@ class Step:
         names = self._steps.names
         node = self.node
         expr = _expression(node, [self._steps.operand(c) for c in node.children])
+        terms = expr.split(" + ")
+        if node.op in ("sum", "dot") and len(terms) > 5:
+            # A wide neuron's sum would fill lines; its lines below name every operand.
+            expr = " + ".join([*terms[:2], "...", *terms[-2:]])
         seed = " (the seed)" if node is self._steps.root else " from above"
         if self.upstream == 0.0:
             seed += ": nothing flows back, backward() skips it"
@@ -136,8 +140,14 @@ class Step:
         grad = ast.Name(f"{names[node]}.grad", ast.Load())
         up = _paren(_six_digits(self.upstream))
         lines = [self._header()]
+        if self.upstream == 0.0 and any(not k for k in constant):
+            # Every line would read "... * 0.0 = 0.0" and change no grad: one line says so.
+            shown = dict.fromkeys(names[c] for c, k in zip(node.children, constant, strict=True)
+                                  if not k)
+            lines.append(f"nothing is added to {', '.join(shown)} (each gets its local "
+                         f"derivative * {names[node]}.grad = 0)")
         for i, (child, amount) in enumerate(self.contributions):
-            if constant[i]:
+            if constant[i] or self.upstream == 0.0:
                 continue
             symbols, numbers, notes = formula.partial(
                 node._op_entry, i, n, values, data[node], constant, operand_names, names[node],

@@ -157,8 +157,14 @@ def draw_dot(root: Value | Model, *, rankdir: str = "LR", show_grad: bool = True
             edges.extend((ids[c], op, arg) for c, arg in zip(v.children, operands, strict=True))
             edges.append((op, ids[v], ""))
 
-    # A subgraph's lines are copied when it is attached, so attach the deepest first.
-    for path in sorted(clusters, key=lambda p: (len(p), _natural(p)), reverse=True):
+    # A subgraph's lines are copied when it is attached, so attach the deepest first. Sibling
+    # clusters (the neurons of a layer share their inputs, so every order ties on crossings)
+    # come out stacked in the order they are attached when the root is outside every cluster
+    # (a loss), and in reverse when it is inside one (a network's output): attached so that
+    # neuron 0, 1, 2 read top to bottom either way (tests/test_draw_names.py checks both).
+    outside = not places[root][0]
+    for path in sorted(clusters, key=lambda p: (-len(p), _natural(p)) if outside
+                       else (len(p), _natural(p)), reverse=not outside):
         parent = clusters[path[:-1]] if len(path) > 1 else g
         parent.subgraph(clusters[path])
     for tail, head, name in edges:

@@ -295,11 +295,11 @@ _SCRIPT = r"""
         away.push(data.names[focus[k]]);
       }
     }
-    // The text has a line per operand; past a few, the note only says how many are away.
+    // The text names every operand; past a few, the note only says how many are away.
     note.textContent = !away.length ? "" : away.length <= 4
       ? "Out of view in the picture (scroll it to see): " + away.join(", ")
       : away.length + " of the operands are out of view in the picture (scroll it to see " +
-        "them); each has its line above";
+        "them); the text names each";
     note.style.display = away.length ? "" : "none";
   }
   function show(i) {

@@ -696,3 +696,16 @@ def test_save_html_into_a_missing_directory_names_it_and_writes_nothing(tmp_path
                          cwd=ROOT, timeout=120)
     assert out.returncode == 2 and "does not exist" in out.stderr
     assert "Traceback" not in out.stderr
+
+
+def test_the_player_benchmark_reports_size_time_and_targets() -> None:
+    from benchmarks import player as bench
+
+    row = bench.generate([2, 2, 1], repeat=1)
+    assert row["network"] == "2-2-1" and row["steps"] > 0 and not row["collapsed"]
+    assert row["kb"] == len(row["page"].encode()) / 1024 and row["seconds"]["median"] > 0
+    result = {"rows": [dict(row, network="4-4-1")], "step_ms": {"median": 3.0, "max": 60.0},
+              "step_network": "16-16-1"}
+    targets = bench.targets(result)
+    assert [t["met"] for t in targets] == [row["seconds"]["median"] <= 0.3, False]
+    assert "## Step-through player" in "\n".join(bench.markdown(result))

@@ -1,13 +1,19 @@
 """Step through a backward pass one chain-rule application at a time, with numbers.
 
-``backprop_steps(root)`` runs ``backward()`` itself on a copy of the graph and lays it out
-step by step: the engine's order, its rules (``engine.local_partials``) and its grads, so after
-the last step every grad is what ``root.backward()`` gives on a fresh graph, exactly. The
+``backprop_steps(root)`` runs the engine's own chain rule (``engine.chain_rule``) on a copy of
+the graph one node at a time, in backward's order, and reads the grads it leaves after each:
+the engine's order, its rules (``engine.local_partials``) and its grads, so after the last
+step every grad is what ``root.backward()`` gives on a fresh graph, exactly. The
 user's ``.grad`` fields are never touched. As in ``backward()``, the root is seeded with 1.0
 and every other grad starts at 0: for a leaf the steps show this pass's contributions, not
 what earlier passes left in ``.grad``.
 
 ``forward_steps(root)`` lists the same nodes in the order they were computed.
+
+A leaf without a label is taken for a constant (a number written into an expression, such as
+the 3 of ``x ** 3``): the text writes it as its number and gives it no gradient line; its
+contribution is still in ``.contributions`` and its grad in the pictures. Label a leaf to
+follow its gradient in the text.
 
 A node's grad is *final* once every node that uses it has been processed. In the pictures a
 grad is shown from the step that finalises it on (the root's from the first step, since its
@@ -40,8 +46,8 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-# Displaying a BackpropSteps in Jupyter draws every step; past this many values that takes
-# long enough (and gives pictures big enough) that the text is shown instead.
+# Displaying a BackpropSteps in Jupyter shows the player (one layout, collapsed to a box per
+# neuron past player.COLLAPSE_ABOVE values); past this many values the text is shown instead.
 AUTO_PLAYER_NODES = 2000
 
 

@@ -33,7 +33,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .draw import HIGHLIGHT, NOT_REACHED, _fill, _four_digits, _places, _record, draw_dot
+from .draw import HIGHLIGHT, NOT_REACHED, _fill, _four_digits, _html, _places, _record, draw_dot
 from .names import short_name
 
 if TYPE_CHECKING:
@@ -128,7 +128,7 @@ class Layout:
                     node_attr={"fontname": "Helvetica", "fontsize": "11", "shape": "record"},
                     edge_attr={"arrowsize": "0.6"})
         layers: dict[tuple[str, ...], Any] = {}
-        for path, members in sorted(groups.items(), key=lambda kv: _natural_path(kv[0])):
+        for path, members in sorted(groups.items(), key=lambda kv: _natural_path(kv[0]), reverse=True):
             out = members[-1]
             where = g
             if len(path) > 1:
@@ -145,13 +145,17 @@ class Layout:
             self.members[ids[out]] = [
                 [steps.names[v], _four_digits(steps.data[v]), _grad_text(steps.grads[v]),
                  steps.shown_from.get(v, len(steps))] for v in members]
-            where.node(ids[out], label=_record([name, f"data {_four_digits(steps.data[out])}",
-                                                _grad_text(steps.grads[out])], True),
-                       style="filled", fillcolor=_fill(steps.grads[out], top),
+            lines = [name, f"data {_four_digits(steps.data[out])}", _grad_text(steps.grads[out])]
+            # Each neuron in a cluster of its own, drawn without a border, attached in index
+            # order: as in draw_dot, a layout whose root is outside every cluster stacks
+            # sibling clusters in the order they are attached, neuron 0 on top.
+            unit_cluster = Digraph(name=f"cluster_unit_{ids[out]}",
+                                   graph_attr={"label": "", "style": "invis", "margin": "4"})
+            unit_cluster.node(ids[out], label="<" + "<br/>".join(map(_html, lines)) + ">", shape="box",
+                       style="filled", fillcolor=_fill(steps.grads[out], top), margin="0.06,0.03",
                        tooltip=f"{len(members)} values: "
                                + ", ".join(steps.names[v] for v in members))
-        for layer in layers.values():
-            g.subgraph(layer)
+            where.subgraph(unit_cluster)
         edges: dict[tuple[str, str], None] = {}
         for v in order:
             if box[v] != ids[v] or ids[v] in self.members:
@@ -160,11 +164,13 @@ class Layout:
             g.node(ids[v], label=_record([steps.operand(v), f"data {_four_digits(steps.data[v])}",
                                           _grad_text(steps.grads[v])], True),
                    style="filled", fillcolor=_fill(steps.grads[v], top))
+        for layer in layers.values():
+            g.subgraph(layer)
         for v in order:
             target = box[v]
             if not v.children:
                 continue
-            if target == ids[v]:
+            if target == ids[v] and ids[v] not in self.members:
                 op = f"{ids[v]}_op"
                 g.node(op, label=v.op, shape="circle" if len(v.op) <= 2 else "ellipse",
                        width="0.3", height="0.3", margin="0.02", fontsize="10")

@@ -566,3 +566,32 @@ def test_hostile_labels_do_not_stop_the_player(chrome: Any, tmp_path: Path) -> N
     for label in HOSTILE:
         assert label in shown, label
     assert m["text"] == f"Step {len(steps)} of {len(steps)}\n\n{steps[-1].explain()}"
+
+
+def test_a_16_16_1_network_steps_one_box_per_neuron(chrome: Any, tmp_path: Path) -> None:
+    steps = backprop_steps(mlp_loss([16, 16, 1]))
+    path = steps.save_html(tmp_path / "mlp16.html")
+    driver = chrome()
+    driver.get(path.as_uri())
+    (root,) = wait("the collapsed player", lambda: players(driver))
+    n = len(steps)
+    for step in range(1, n + 1):
+        if step > 1:
+            root.find_element("css selector", ".atp-next").click()
+        m = measure(driver, root)
+        if step in (1, 6, 40, n):
+            shot(driver, f"mlp-page-16-16-1-step{step}")
+        assert m["text"].startswith(f"Step {step} of {n}\n")
+        small = [label for label in m["labels"] if label["px"] < 9 - 0.01]
+        assert not small, small[:5]
+        (current,) = [r for r in m["focus"] if r["id"] == m["current"]]
+        view = m["view"]
+        assert view["left"] - 0.5 <= current["left"] and current["right"] <= view["right"] + 0.5
+        assert view["top"] - 0.5 <= current["top"] and current["bottom"] <= view["bottom"] + 0.5
+        node = steps[step - 1].node
+        detail = root.find_element("css selector", ".atp-detail").text
+        if ":" in current["name"]:  # a neuron's box: its values are listed beside the text
+            assert f"Inside {current['name']}" in detail
+            assert steps.names[node] in detail
+        else:
+            assert current["name"] == steps.names[node]

@@ -128,7 +128,12 @@ class Layout:
                     node_attr={"fontname": "Helvetica", "fontsize": "11", "shape": "record"},
                     edge_attr={"arrowsize": "0.6"})
         layers: dict[tuple[str, ...], Any] = {}
-        for path, members in sorted(groups.items(), key=lambda kv: _natural_path(kv[0]), reverse=True):
+        # Neurons last to first: each neuron a cluster of its own (drawn without a border),
+        # attached in that order, which this layout stacks 0, 1, 2 top to bottom in every
+        # layer fed by neurons. (The first layer, fed by the inputs, can come out rotated,
+        # e.g. 12-15 above 0-11: the names on the boxes say which is which.)
+        for path, members in sorted(groups.items(), key=lambda kv: _natural_path(kv[0]),
+                                    reverse=True):
             out = members[-1]
             where = g
             if len(path) > 1:
@@ -146,15 +151,12 @@ class Layout:
                 [steps.names[v], _four_digits(steps.data[v]), _grad_text(steps.grads[v]),
                  steps.shown_from.get(v, len(steps))] for v in members]
             lines = [name, f"data {_four_digits(steps.data[out])}", _grad_text(steps.grads[out])]
-            # Each neuron in a cluster of its own, drawn without a border, attached in index
-            # order: as in draw_dot, a layout whose root is outside every cluster stacks
-            # sibling clusters in the order they are attached, neuron 0 on top.
             unit_cluster = Digraph(name=f"cluster_unit_{ids[out]}",
                                    graph_attr={"label": "", "style": "invis", "margin": "4"})
-            unit_cluster.node(ids[out], label="<" + "<br/>".join(map(_html, lines)) + ">", shape="box",
-                       style="filled", fillcolor=_fill(steps.grads[out], top), margin="0.06,0.03",
-                       tooltip=f"{len(members)} values: "
-                               + ", ".join(steps.names[v] for v in members))
+            unit_cluster.node(ids[out], label="<" + "<br/>".join(map(_html, lines)) + ">",
+                              shape="box", style="filled", fillcolor=_fill(steps.grads[out], top),
+                              margin="0.06,0.03", tooltip=f"{len(members)} values: "
+                              + ", ".join(steps.names[v] for v in members))
             where.subgraph(unit_cluster)
         edges: dict[tuple[str, str], None] = {}
         for v in order:

@@ -310,6 +310,36 @@ _SCRIPT = r"""
         "them); the text names each";
     note.style.display = away.length ? "" : "none";
   }
+  // The values inside a neuron's box, as they stand at step i: the current neuron's at
+  // each step, or any neuron's when its box is clicked.
+  function expand(id, i) {
+    var rows = data.members[id] || [];
+    detail.innerHTML = "";
+    if (!rows.length) return;
+    var title = document.createElement("div");
+    title.style.cssText = "margin: 6px 0 2px; font-weight: 600";
+    title.textContent = "Inside " + data.names[id] + " (its values at step " + (i + 1) +
+      "; click a box to see another):";
+    var table = document.createElement("table");
+    table.style.borderCollapse = "collapse";
+    rows.forEach(function (m) {
+      var tr = table.insertRow();
+      [m[0], "data " + m[1], m[3] <= i ? m[2] : "grad"].forEach(function (t) {
+        var td = tr.insertCell();
+        td.textContent = t;
+        td.style.padding = "0 8px 0 0";
+      });
+    });
+    detail.appendChild(title);
+    detail.appendChild(table);
+  }
+  if (data.members) {
+    svg.addEventListener("click", function (e) {
+      var g = e.target.closest && e.target.closest("g.node");
+      var t = g && g.querySelector("title");
+      if (t && data.members[t.textContent]) expand(t.textContent, index);
+    });
+  }
   function show(i) {
     i = Math.max(0, Math.min(n - 1, i));
     if (i === index) return;
@@ -331,26 +361,7 @@ _SCRIPT = r"""
     slider.value = i + 1;
     prev.disabled = i === 0;
     next.disabled = i === n - 1;
-    if (data.members) {
-      var rows = data.members[data.current[i]] || [];
-      var cells = rows.map(function (m) {
-        return "<tr><td></td><td></td><td></td></tr>";
-      });
-      detail.innerHTML = rows.length ? "<div style='margin: 6px 0 2px; font-weight: 600'>" +
-        "Inside " + "</div><table style='border-collapse: collapse'>" + cells.join("") +
-        "</table>" : "";
-      if (rows.length) {
-        detail.firstChild.textContent = "Inside " + data.names[data.current[i]] +
-          " (its values at this step):";
-        var tds = detail.querySelectorAll("td");
-        rows.forEach(function (m, r) {
-          tds[3 * r].textContent = m[0];
-          tds[3 * r + 1].textContent = "data " + m[1];
-          tds[3 * r + 2].textContent = m[3] <= i ? m[2] : "grad";
-        });
-        for (var c = 0; c < tds.length; c++) tds[c].style.padding = "0 8px 0 0";
-      }
-    }
+    if (data.members) expand(data.current[i], i);
     follow(i);
   }
   prev.addEventListener("click", function () { show(index - 1); });

@@ -595,3 +595,18 @@ def test_a_16_16_1_network_steps_one_box_per_neuron(chrome: Any, tmp_path: Path)
             assert steps.names[node] in detail
         else:
             assert current["name"] == steps.names[node]
+    # Any neuron's box opens on a click: its values at this step are listed.
+    name = driver.execute_script("""
+        const root = arguments[0];
+        for (const g of root.querySelectorAll('.atp-picture g.node')) {
+          const text = g.querySelector('text');
+          if (text && text.textContent.startsWith('L1.N3: ')) {
+            g.querySelector('polygon').dispatchEvent(new MouseEvent('click', {bubbles: true}));
+            return text.textContent;
+          }
+        }
+        return null;
+    """, root)
+    assert name and name.startswith("L1.N3: ")
+    detail = root.find_element("css selector", ".atp-detail").text
+    assert f"Inside {name}" in detail and "L1.N3.w15" in detail and "L1.N3.b" in detail

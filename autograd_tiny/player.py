@@ -33,7 +33,17 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .draw import HIGHLIGHT, NOT_REACHED, _fill, _four_digits, _html, _places, _record, draw_dot
+from .draw import (
+    HIGHLIGHT,
+    NOT_REACHED,
+    _fill,
+    _four_digits,
+    _html,
+    _natural,
+    _places,
+    _record,
+    draw_dot,
+)
 from .names import short_name
 
 if TYPE_CHECKING:
@@ -67,7 +77,8 @@ HOW_TO_STEP = ("This is step {k} of {n}. To step through: run this cell in Jupyt
 class Layout:
     """The one picture of a graph and what each step changes in it.
 
-    ``svg`` is the picture in step ``start``'s state. ``nodes`` lists the value boxes a step
+    ``source`` is the SVG as Graphviz draws it (every grad final); ``_svg(layout, i)`` puts
+    it in step ``i``'s state, as the player's script does. ``nodes`` lists the value boxes a step
     may change: ``(id, first step whose grad shows, grad text, fill)``. ``current[i]`` is the
     box of step ``i``'s node and ``focus[i]`` the boxes to keep in view (the node, its op,
     its operands); ``members`` (collapsed view only) the values inside each box.
@@ -132,7 +143,7 @@ class Layout:
         # attached in that order, which this layout stacks 0, 1, 2 top to bottom in every
         # layer fed by neurons. (The first layer, fed by the inputs, can come out rotated,
         # e.g. 12-15 above 0-11: the names on the boxes say which is which.)
-        for path, members in sorted(groups.items(), key=lambda kv: _natural_path(kv[0]),
+        for path, members in sorted(groups.items(), key=lambda kv: _natural(kv[0]),
                                     reverse=True):
             out = members[-1]
             where = g
@@ -184,11 +195,6 @@ class Layout:
         for tail, head in edges:
             g.edge(tail, head)
         return g, box
-
-
-def _natural_path(path: tuple[str, ...]) -> tuple[tuple[int, int | str], ...]:
-    return tuple((0, int(t)) if t.isdigit() else (1, t)
-                 for part in path for t in part.split(".") if t)
 
 
 def _grad_text(grad: float) -> str:

@@ -290,22 +290,44 @@ _SCRIPT = r"""
     return r.left >= v.left + pad && r.right <= v.right - pad &&
            r.top >= v.top + pad && r.bottom <= v.bottom - pad;
   }
+  // How far to scroll along one axis: to centre the node with its operands when they fit,
+  // else to show the node and, on the side where they lie, some of the operands (half the
+  // room left, so the node does not sit at the edge). The browser stops at the picture's
+  // edges.
+  function shift(aLo, aHi, mLo, mHi, vLo, vHi, pad) {
+    var size = vHi - vLo - 2 * pad, lo = mLo, hi = mHi;
+    var spare = Math.max(0, size - (mHi - mLo)) / 2;  // half the room left, towards them
+    if (aHi - aLo <= size) {
+      lo = aLo; hi = aHi;
+    } else if (aLo + aHi < mLo + mHi) {
+      lo = Math.max(aLo, mLo - spare);
+    } else {
+      hi = Math.min(aHi, mHi + spare);
+    }
+    return (lo + hi) / 2 - (vLo + vHi) / 2;
+  }
+  // The part of the pane that shows the picture: inside its border, beside its scrollbars
+  // (the vertical one is on the left: the pane is right-to-left, so it opens at the root).
+  function visible() {
+    var r = view.getBoundingClientRect(), cs = getComputedStyle(view);
+    var bl = parseFloat(cs.borderLeftWidth), bt = parseFloat(cs.borderTopWidth);
+    var bar = view.offsetWidth - view.clientWidth - bl - parseFloat(cs.borderRightWidth);
+    var left = r.left + bl + (cs.direction === "rtl" ? bar : 0), top = r.top + bt;
+    return {left: left, right: left + view.clientWidth, top: top,
+            bottom: top + view.clientHeight};
+  }
   function follow(i) {
     var focus = data.focus[i], own = focus.slice(0, data.own[i]);
-    var v = view.getBoundingClientRect(), pad = 12;
+    var v = visible(), pad = 12;
     var all = box(focus), mine = box(own);
     if (!all || !mine) return;
-    var fits = all.right - all.left <= v.width - 2 * pad - 16 &&
-               all.bottom - all.top <= v.height - 2 * pad - 16;
-    var r = fits ? all : mine;
-    if (!inside(r, v, pad)) {
-      // Centre what is kept in view; the browser stops at the picture's edges.
-      view.scrollBy((r.left + r.right) / 2 - (v.left + v.right) / 2,
-                    (r.top + r.bottom) / 2 - (v.top + v.bottom) / 2);
+    if (!inside(all, v, pad)) {
+      view.scrollBy(shift(all.left, all.right, mine.left, mine.right, v.left, v.right, pad),
+                    shift(all.top, all.bottom, mine.top, mine.bottom, v.top, v.bottom, pad));
     }
     var away = [];
     for (var k = data.own[i]; k < focus.length; k++) {
-      if (!inside(box([focus[k]]), view.getBoundingClientRect(), 0)) {
+      if (!inside(box([focus[k]]), visible(), 0)) {
         away.push(data.names[focus[k]]);
       }
     }

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
 from .engine import toposort
+from .names import Path, module_path, node_names, short_name
 from .value import Value
 
 if TYPE_CHECKING:
@@ -33,12 +34,9 @@ NON_FINITE = "#c994c7"
 HIGHLIGHT = "#d62728"
 CLUSTER_FILLS = ("#f6f6f6", "#ececec", "#e2e2e2")
 
-_TOKEN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|[0-9]+")
 _RECORD_SPECIAL = re.compile(r'([\\{}|<>"])')
 # Control characters but the newline (a label's line break): shown as Python writes them.
 _CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
-
-Path = tuple[str, ...]  # nested module names, e.g. ("layers.0", "neurons.3")
 
 
 class Model(Protocol):
@@ -50,7 +48,7 @@ class Model(Protocol):
 def draw_dot(root: Value | Model, *, rankdir: str = "LR", show_grad: bool = True,
              color_by: str | None = "grad", highlight: Value | Iterable[Value] | None = None,
              max_nodes: int = 500, grads: Mapping[Value, Any] | None = None,
-             names: Mapping[Value, str] | None = None) -> Digraph:
+             names: Mapping[Value, str] | None = None, compact: bool = False) -> Digraph:
     """The graph that computed ``root``, as a ``graphviz.Digraph`` (renders in Jupyter, and
     with ``.pipe()`` / ``.render()``, using ``dot`` or else ``graphviz-pure``).
 
@@ -68,6 +66,9 @@ def draw_dot(root: Value | Model, *, rankdir: str = "LR", show_grad: bool = True
     - ``names``: ``{value: name}`` shown for values that have no label. Without it an
       unlabelled value is named ``n<i>`` by its position in topological order, the names the
       step-through's text uses (``node_names``).
+    - ``compact``: each value's name, data and grad stacked across the direction of the
+      edges instead of along it, and ranks closer: a picture of a network about half as
+      long, to fit a page at a readable size, with every label at the values' size.
 
     A value labelled with a dotted module path (``layers.0.neurons.3.w.1``) is drawn inside one
     cluster per module, named by its short form ``L0.N3.w1`` with the full path as its tooltip;
@@ -111,6 +112,11 @@ def draw_dot(root: Value | Model, *, rankdir: str = "LR", show_grad: bool = True
                 graph_attr={"rankdir": rankdir, "fontname": "Helvetica", "fontsize": "11"},
                 node_attr={"fontname": "Helvetica", "fontsize": "11"},
                 edge_attr={"arrowsize": "0.6", "fontname": "Helvetica"})
+    # Op and operand names smaller than the values', unless compact: a compact picture is
+    # shown scaled down, and all its labels at one size keep the smallest readable.
+    small = ("11", "11") if compact else ("10", "9")
+    if compact:
+        g.graph_attr.update(ranksep="0.25", nodesep="0.12")
     clusters: dict[Path, Any] = {}
     edges: list[tuple[str, str, str]] = []
     default_names = node_names(order)
@@ -131,7 +137,7 @@ def draw_dot(root: Value | Model, *, rankdir: str = "LR", show_grad: bool = True
         if show_grad:
             grad = shown[v]
             fields.append("grad" if grad is None else f"grad {_four_digits(grad)}")
-        attrs = {"shape": "record", "label": _record(fields, horizontal)}
+        attrs = {"shape": "record", "label": _record(fields, horizontal != compact)}
         if v.label and (path or v.label != name):
             # the full label, as typed (a parameter's dotted path)
             attrs["tooltip"] = nohtml(_as_typed(_visible(v.label).replace("\\", "\\\\")))
@@ -143,7 +149,7 @@ def draw_dot(root: Value | Model, *, rankdir: str = "LR", show_grad: bool = True
         if v.children:
             op = f"{ids[v]}_op"
             where.node(op, label=v.op, shape="circle" if len(v.op) <= 2 else "ellipse",
-                       width="0.3", height="0.3", margin="0.02", fontsize="10")
+                       width="0.3", height="0.3", margin="0.02", fontsize=small[0])
             # Where operand order matters (a / b, a ** b) each edge names its operand.
             fn = v._op_entry
             operands = fn.args if not fn.commutative and len(fn.args) > 1 else \
@@ -151,35 +157,24 @@ def draw_dot(root: Value | Model, *, rankdir: str = "LR", show_grad: bool = True
             edges.extend((ids[c], op, arg) for c, arg in zip(v.children, operands, strict=True))
             edges.append((op, ids[v], ""))
 
-    # A subgraph's lines are copied when it is attached, so attach the deepest first.
-    for path in sorted(clusters, key=lambda p: (len(p), _natural(p)), reverse=True):
+    # A subgraph's lines are copied when it is attached, so attach the deepest first. Sibling
+    # clusters (the neurons of a layer share their inputs, so every order ties on crossings)
+    # come out stacked in the order they are attached when the root is outside every cluster
+    # (a loss), and in reverse when it is inside one (a network's output): attached so that
+    # neuron 0, 1, 2 read top to bottom either way (tests/test_draw_names.py checks both).
+    outside = not places[root][0]
+    for path in sorted(clusters, key=lambda p: (-len(p), _natural(p)) if outside
+                       else (len(p), _natural(p)), reverse=not outside):
         parent = clusters[path[:-1]] if len(path) > 1 else g
         parent.subgraph(clusters[path])
     for tail, head, name in edges:
         if name:
-            g.edge(tail, head, label=name, fontsize="9", fontcolor="#555555")
+            g.edge(tail, head, label=name, fontsize=small[1], fontcolor="#555555")
         else:
             g.edge(tail, head)
     if shade:
-        _legend(g, top, shown)
+        _legend(g, top, shown, small[1])
     return g
-
-
-def node_names(order: Iterable[Value]) -> dict[Value, str]:
-    """Each value's name in pictures and step text: its label (a parameter's dotted path in
-    its short form, ``L0.N3.w1``), or ``n<i>`` from its position ``i`` in ``order``."""
-    return {v: short_name(v.label) if v.label else f"n{i}" for i, v in enumerate(order)}
-
-
-def short_name(label: str) -> str:
-    """``layers.0.neurons.3.w.1`` -> ``L0.N3.w1``: each module as its initial and index, the
-    parameter as its name and index; a label that is not a dotted module path is kept."""
-    found = _module_path(label)
-    if found is None:
-        return label
-    path, leaf = found
-    modules = [f"{p[0].upper()}{p.split('.', 1)[1]}" if "." in p else p for p in path]
-    return ".".join([*modules, leaf.replace(".", "")])
 
 
 def _natural(parts: Iterable[str]) -> tuple[tuple[int, int | str], ...]:
@@ -272,7 +267,8 @@ def _mix(hue: tuple[int, int, int], t: float) -> str:
     return f"#{r:02x}{g:02x}{b:02x}"
 
 
-def _legend(g: Digraph, top: float, shown: Mapping[Value, float | None]) -> None:
+def _legend(g: Digraph, top: float, shown: Mapping[Value, float | None],
+            fontsize: str = "9") -> None:
     ticks = [(0, "1"), (2, "1e-2"), (4, "1e-4"), (DECADES, f"&lt;=1e-{DECADES}")]
     rows = [f'<tr><td colspan="{len(ticks) + 1}">|grad| / max |grad|, '
             f"max |grad| = {_four_digits(top)}</td></tr>"]
@@ -291,24 +287,7 @@ def _legend(g: Digraph, top: float, shown: Mapping[Value, float | None]) -> None
              + "".join(rows) + "</table>>")
     with g.subgraph() as s:
         s.attr(rank="sink")
-        s.node("legend", label=table, shape="plaintext", fontsize="9")
-
-
-def _module_path(label: str) -> tuple[Path, str] | None:
-    """``layers.0.neurons.3.w.1`` -> ``(("layers.0", "neurons.3"), "w.1")``: a name and the
-    index after it make one component; all but the last component are nested modules."""
-    tokens = label.split(".")
-    if len(tokens) < 2 or tokens[0].isdigit() or not all(map(_TOKEN.fullmatch, tokens)):
-        return None
-    parts: list[str] = []
-    for t in tokens:
-        if t.isdigit() and parts and "." not in parts[-1] and not parts[-1].isdigit():
-            parts[-1] += "." + t
-        else:
-            parts.append(t)
-    if len(parts) < 2:
-        return None
-    return tuple(parts[:-1]), parts[-1]
+        s.node("legend", label=table, shape="plaintext", fontsize=fontsize)
 
 
 def _common(paths: Iterable[Path]) -> Path:
@@ -337,7 +316,7 @@ def _places(order: list[Value]) -> dict[Value, tuple[Path, str]]:
     places: dict[Value, tuple[Path, str]] = {}
     by_leaves: set[Value] = set()  # placed by its labelled leaf operands, not by propagation
     for v in order:
-        found = _module_path(v.label) if v.label else None
+        found = module_path(v.label) if v.label else None
         if found is not None:
             places[v] = found
             continue
@@ -388,7 +367,7 @@ def draw_model(model: Model, *, rankdir: str = "LR") -> Digraph:
         if not isinstance(p, Value):
             raise TypeError(f"draw_model: parameter {name!r} is a {type(p).__name__}, "
                             "not a Value")
-        found = _module_path(name)
+        found = module_path(name)
         units.setdefault(found[0] if found else (), []).append(p)
     if not units:
         raise ValueError(f"draw_model: {type(model).__name__} has no parameters to draw")

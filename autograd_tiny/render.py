@@ -95,12 +95,23 @@ def _with_executable(run: Callable[..., Any]) -> Callable[..., Any]:
     return call
 
 
+# What ``render()`` writes without a name: graph.gv and graph.gv.svg, not graphviz's
+# class-named Digraph.gv.svg.
+DEFAULT_FILENAME = "graph.gv"
+
+
 class Digraph(graphviz.Digraph):
     """A ``graphviz.Digraph`` that renders with ``dot`` if installed, else ``graphviz-pure``.
 
     ``.source`` never needs either. ``pipe``, ``render``, ``view`` and the Jupyter display go
     through the three backend hooks below, which the graphviz package calls for every run.
+    Without a name or filename it renders to ``graph.gv.svg`` (``DEFAULT_FILENAME``).
     """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        if not args and kwargs.get("name") is None and kwargs.get("filename") is None:
+            kwargs["filename"] = DEFAULT_FILENAME
+        super().__init__(*args, **kwargs)
 
     @property
     def _pipe_lines(self) -> Callable[..., Any]:

@@ -1,13 +1,19 @@
 """Step through a backward pass one chain-rule application at a time, with numbers.
 
-``backprop_steps(root)`` runs ``backward()`` itself on a copy of the graph and lays it out
-step by step: the engine's order, its rules (``engine.local_partials``) and its grads, so after
-the last step every grad is what ``root.backward()`` gives on a fresh graph, exactly. The
+``backprop_steps(root)`` runs the engine's own chain rule (``engine.chain_rule``) on a copy of
+the graph one node at a time, in backward's order, and reads the grads it leaves after each:
+the engine's order, its rules (``engine.local_partials``) and its grads, so after the last
+step every grad is what ``root.backward()`` gives on a fresh graph, exactly. The
 user's ``.grad`` fields are never touched. As in ``backward()``, the root is seeded with 1.0
 and every other grad starts at 0: for a leaf the steps show this pass's contributions, not
 what earlier passes left in ``.grad``.
 
 ``forward_steps(root)`` lists the same nodes in the order they were computed.
+
+A leaf without a label is taken for a constant (a number written into an expression, such as
+the 3 of ``x ** 3``): the text writes it as its number and gives it no gradient line; its
+contribution is still in ``.contributions`` and its grad in the pictures. Label a leaf to
+follow its gradient in the text.
 
 A node's grad is *final* once every node that uses it has been processed. In the pictures a
 grad is shown from the step that finalises it on (the root's from the first step, since its
@@ -21,14 +27,15 @@ update, another ``backward()``) changes nothing an existing step shows or says.
 
 from __future__ import annotations
 
+import ast
 import math
 import os
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
-from . import engine
-from .draw import node_names
+from . import engine, formula
+from .names import node_names
 from .ops import fill
 from .value import Value
 
@@ -39,9 +46,9 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-# Displaying a BackpropSteps in Jupyter draws every step; past this many values that takes
-# long enough (and gives pictures big enough) that the text is shown instead.
-AUTO_PLAYER_NODES = 200
+# Displaying a BackpropSteps in Jupyter shows the player (one layout, collapsed to a box per
+# neuron past player.COLLAPSE_ABOVE values); past this many values the text is shown instead.
+AUTO_PLAYER_NODES = 2000
 
 
 def _six_digits(x: float) -> str:
@@ -67,15 +74,6 @@ def _factor(text: str) -> str:
                                      or text.startswith(" if ", i)):
             return f"({text})"
     return text
-
-
-def _substitute(text: str, node: Value, show: Callable[[Value], str]) -> str:
-    """A partial's text (from the op table) with each operand name, and ``out``, replaced by
-    ``show`` of the node it stands for."""
-    op, n = node._op_entry, len(node.children)
-    values = dict(zip(op.operands(n), map(show, node.children), strict=True))
-    values["out"] = show(node)
-    return _factor(fill(text, values))
 
 
 def _ordinal(n: int) -> str:
@@ -125,33 +123,60 @@ class Step:
     def _header(self) -> str:
         names = self._steps.names
         node = self.node
-        expr = _expression(node, [names[c] for c in node.children])
+        expr = _expression(node, [self._steps.operand(c) for c in node.children])
+        terms = expr.split(" + ")
+        if node.op in ("sum", "dot") and len(terms) > 5:
+            # A wide neuron's sum would fill lines; its lines below name every operand.
+            expr = " + ".join([*terms[:2], "...", *terms[-2:]])
         seed = " (the seed)" if node is self._steps.root else " from above"
         if self.upstream == 0.0:
             seed += ": nothing flows back, backward() skips it"
         return f"{names[node]} = {expr}, {names[node]}.grad = {_six_digits(self.upstream)}{seed}"
 
     def explain(self) -> str:
-        """The step in words and numbers, one line per child, in the op's own formula."""
-        names, data = self._steps.names, self._steps.data
+        """The step in words and numbers: one line per operand that is not a constant, the
+        op's formula specialised to this node (``a.grad += 3 * a.data**2 * y.grad = ...``)."""
+        steps = self._steps
+        names, data = steps.names, steps.data
         node = self.node
+        n = len(node.children)
+        values = [data[c] for c in node.children]
+        constant = [steps.is_constant(c) for c in node.children]
+        operand_names = [names[c] for c in node.children]
+        grad = ast.Name(f"{names[node]}.grad", ast.Load())
+        up = _paren(_six_digits(self.upstream))
         lines = [self._header()]
+        if self.upstream == 0.0 and any(not k for k in constant):
+            # Every line would read "... * 0.0 = 0.0" and change no grad: one line says so.
+            shown = dict.fromkeys(names[c] for c, k in zip(node.children, constant, strict=True)
+                                  if not k)
+            lines.append(f"nothing is added to {', '.join(shown)} (each gets its local "
+                         f"derivative * {names[node]}.grad = 0)")
         for i, (child, amount) in enumerate(self.contributions):
-            text = node._op_entry.partial_text(i, len(node.children))
-            symbols = _substitute(text, node, lambda v: f"{names[v]}.data")
-            numbers = _substitute(text, node, lambda v: _six_digits(data[v]))
+            if constant[i] or self.upstream == 0.0:
+                continue
+            symbols, numbers, notes = formula.partial(
+                node._op_entry, i, n, values, data[node], constant, operand_names, names[node],
+                _six_digits)
             local = _six_digits(self.local[i])
-            up = _paren(_six_digits(self.upstream))
-            chain = [f"{symbols} * {names[node]}.grad"]
-            if numbers != _factor(text) and numbers != local:
-                chain.append(f"{numbers} * {up}")
+            chain = [formula.unparse(ast.BinOp(symbols, ast.Mult(), grad))]
+            with_numbers = formula.unparse(numbers)
+            if with_numbers != local and with_numbers != formula.unparse(symbols):
+                chain.append(f"{_factor(with_numbers)} * {up}")
             chain += [f"{local} * {up}", _six_digits(amount)]
             line = f"{names[child]}.grad += " + " = ".join(chain)
             count, total = self._totals[i]
             if count > 1:
-                line += (f"  ({_ordinal(count)} contribution; "
-                         f"{names[child]}.grad is now {_six_digits(total)})")
+                notes = [*notes, f"{_ordinal(count)} contribution; "
+                                 f"{names[child]}.grad is now {_six_digits(total)}"]
+            if notes:
+                line += f"  ({'; '.join(notes)})"
             lines.append(line)
+        skipped = list(dict.fromkeys(formula.number(data[c]) for c, k in
+                                     zip(node.children, constant, strict=True) if k))
+        if skipped:
+            what = "a constant" if len(skipped) == 1 else "constants"
+            lines.append(f"({', '.join(skipped)}: {what}, no gradient to pass on)")
         return "\n  ".join(lines)
 
     def known_grads(self) -> dict[Value, float | None]:
@@ -185,6 +210,17 @@ class _Numbered(Sequence[T]):
         self.order = engine.toposort(root)
         self.names = node_names(self.order)
         self.data: Mapping[Value, float] = {node: node.data for node in self.order}
+        # A leaf without a label is a constant (a number written into an expression, as the
+        # 3 of x ** 3): the text writes it as its number and gives it no gradient line.
+        self._constants = {node for node in self.order if not node.children and not node.label}
+
+    def is_constant(self, node: Value) -> bool:
+        """Whether the text treats ``node`` as a constant: an unlabelled leaf."""
+        return node in self._constants
+
+    def operand(self, node: Value) -> str:
+        """How an operand is written in an expression: its name, or a constant's number."""
+        return formula.number(self.data[node]) if node in self._constants else self.names[node]
 
     @overload
     def __getitem__(self, i: int) -> T: ...
@@ -226,12 +262,13 @@ class BackpropSteps(_Numbered[Step]):
     def __init__(self, root: Value) -> None:
         super().__init__(root)
         self._frozen = _freeze(self.order)
-        self._pictures: list[str] | None = None  # the player's SVGs, drawn once when needed
-        # The real backward pass, run on the copy: the user's grads stay as they are, and every
-        # number below is the engine's own.
-        engine.backward(self._frozen[root])
-        grads = {node: self._frozen[node].grad for node in self.order}
-        running: dict[Value, float] = {node: 0.0 for node in self.order}
+        # The engine's own backward pass, run on the copy one node at a time in backward's
+        # order: the user's grads stay as they are, and every grad below is what the engine's
+        # chain rule left, read after each node.
+        copies = [self._frozen[node] for node in self.order]
+        for copy in copies:
+            copy.grad = 0.0
+        self._frozen[root].grad = 1.0
         counts: dict[Value, int] = {}
         last_parent: dict[Value, int] = {}
         raw: list[tuple[Value, float, tuple[float, ...], tuple[tuple[Value, float], ...],
@@ -239,20 +276,27 @@ class BackpropSteps(_Numbered[Step]):
         for node in reversed(self.order):
             if not node.children:
                 continue
-            g = grads[node]  # final when backward reaches it, so what it multiplied by
-            local = _local(self._frozen[node], g)
+            copy = self._frozen[node]
+            g = copy.grad  # final when backward reaches it, so what it multiplies by
+            local = _local(copy, g)
+            before = {child: self._frozen[child].grad for child in node.children}
+            engine.chain_rule([copy])
+            # As in backward(), a node whose grad is 0 passes nothing on.
+            amounts = [d * g if g != 0.0 else 0.0 for d in local]
             contributions, totals = [], []
-            for child, d in zip(node.children, local, strict=True):
-                # As in backward(), a node whose grad is 0 passes nothing on.
-                amount = d * g if g != 0.0 else 0.0
-                if g != 0.0:
-                    running[child] += amount
+            for i, (child, amount) in enumerate(zip(node.children, amounts, strict=True)):
                 counts[child] = counts.get(child, 0) + 1
                 last_parent[child] = len(raw)
+                if child in node.children[i + 1:]:  # used again by this node: a partial sum
+                    before[child] += amount
+                    total = before[child]
+                else:
+                    total = self._frozen[child].grad
                 contributions.append((child, amount))
-                totals.append((counts[child], running[child]))
+                totals.append((counts[child], total))
             raw.append((node, g, local, tuple(contributions), tuple(totals)))
-        self.grads: Mapping[Value, float] = grads
+        self.grads: Mapping[Value, float] = {node: self._frozen[node].grad
+                                             for node in self.order}
         self.shown_from: Mapping[Value, int] = {root: 0, **last_parent}
         finalizing: dict[int, list[Value]] = {}
         for child, i in last_parent.items():
@@ -268,13 +312,13 @@ class BackpropSteps(_Numbered[Step]):
             return f"{self.names[self.root]} is a leaf: backward has no chain rule to apply."
         return super().__str__()
 
-    def widget(self) -> StepPlayer:
+    def widget(self, *, collapsed: bool | None = None) -> StepPlayer:
         """The player: picture and explanation of each step, previous / next, a slider and
         the arrow keys. Self-contained HTML/JS: it needs no kernel and no network, so it
         keeps working in a saved notebook; without JavaScript it shows the first step."""
         from .player import StepPlayer
 
-        return StepPlayer(self)
+        return StepPlayer(self, collapsed)
 
     def _repr_html_(self) -> str | None:
         """The player, for graphs of up to ``AUTO_PLAYER_NODES`` values; for a bigger one
@@ -300,6 +344,8 @@ class BackpropSteps(_Numbered[Step]):
 
 def backprop_steps(root: Value) -> BackpropSteps:
     """The chain-rule steps ``root.backward()`` takes, one per non-leaf node, in its order."""
+    if not isinstance(root, Value):
+        raise TypeError(f"backprop_steps needs a Value as root, got {type(root).__name__}")
     return BackpropSteps(root)
 
 
@@ -324,7 +370,7 @@ class ForwardStep:
         names, data, node = self._steps.names, self._steps.data, self.node
         if not node.children:
             return f"{names[node]} = {_six_digits(data[node])}"
-        symbols = _expression(node, [names[c] for c in node.children])
+        symbols = _expression(node, [self._steps.operand(c) for c in node.children])
         numbers = _expression(node, [_six_digits(data[c]) for c in node.children])
         result = _six_digits(data[node])
         chain = [symbols] + ([numbers] if numbers != result else []) + [result]
@@ -344,4 +390,6 @@ class ForwardSteps(_Numbered[ForwardStep]):
 
 def forward_steps(root: Value) -> ForwardSteps:
     """The forward pass that built ``root``: each value, its op and inputs, in order computed."""
+    if not isinstance(root, Value):
+        raise TypeError(f"forward_steps needs a Value as root, got {type(root).__name__}")
     return ForwardSteps(root)

@@ -22,7 +22,7 @@ from typing import Any
 
 from autograd_tiny import compile as compile_fn
 
-from . import demo, workloads
+from . import demo, player, workloads
 
 RESULTS = Path(__file__).parent / "results" / "latest.json"
 TARGET_VS_MICROGRAD = 20.0
@@ -367,6 +367,8 @@ def markdown(results: dict[str, Any]) -> str:
             lines.append(f"| {name} | {_ms(r['median'])} | {_ms(r['min'])} | {_ms(r['max'])} |")
         lines += ["", f"engine loop / minimal loop = {o['loop_ratio']:.2f}; "
                   f"backward() / (toposort + minimal) = {o['backward_ratio']:.2f}", ""]
+    if results.get("player"):
+        lines += player.markdown(results["player"])
     lines += ["## Targets", "", "| target | measured | met |", "|---|---|---|"]
     for t in results["targets"]:
         lines.append(f"| {t['target']} | {t['measured']} | {'yes' if t['met'] else 'NO'} |")
@@ -387,12 +389,14 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
                         help="timed rounds for the demo step and overhead (default 11; quick 2)")
     parser.add_argument("--json", type=Path, default=RESULTS, help=f"default {RESULTS}")
     parser.add_argument("--only", action="append",
-                        choices=["demo", "chain", "wide", "compiled", "overhead"],
+                        choices=["demo", "chain", "wide", "compiled", "overhead", "player"],
                         help="run only this benchmark (repeatable)")
     args = parser.parse_args(argv)
     quick = args.quick
     repeat = args.repeat or (2 if quick else 11)
-    only = set(args.only or ["demo", "chain", "wide", "compiled", "overhead"])
+    # The player's benchmark starts a browser: in a full run, or when asked for.
+    only = set(args.only or ["demo", "chain", "wide", "compiled", "overhead",
+                             *([] if quick else ["player"])])
     results: dict[str, Any] = {"machine": machine(), "quick": quick, "repeat": repeat,
                                "argv": list(argv if argv is not None else sys.argv[1:])}
     t0 = perf_counter()
@@ -409,7 +413,10 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         results["compiled"] = bench_compiled(sizes, 2 if quick else min(repeat, 5))
     if "overhead" in only:
         results["overhead"] = bench_overhead(20 if quick else 100, repeat)
-    results["targets"] = targets(results)
+    if "player" in only:
+        results["player"] = player.bench(quick)
+    results["targets"] = targets(results) + (player.targets(results["player"])
+                                             if "player" in results else [])
     results["seconds"] = perf_counter() - t0
     print(markdown(results), end="")
     write_json(results, args.json)

@@ -96,7 +96,7 @@ for step in forward_steps(L):
 # `y6 + (-t)`, hence the `-` node.)
 
 # %%
-draw_dot(L, show_grad=False, color_by=None)
+draw_dot(L, show_grad=False, color_by=None, compact=True)
 
 # %% [markdown]
 # ## 2. The error signal at the output, by hand
@@ -202,16 +202,17 @@ print(steps)
 # output neuron, produces δ6, the grad of `e6`.
 #
 # A single step can be drawn as the graph at that moment: the current node has a red border,
-# grads already final are shown, grads still being accumulated are blank and grey. Here is the
-# step through `e5`, where `y1`, `y2` and `y3` receive their second contribution and become
-# final:
+# grads already final are shown, grads still being accumulated are blank and grey. Backward
+# reaches `e5` first (step 8), then `e4`: the step through `e4` is where `y1`, `y2` and `y3`
+# receive their second contribution and become final:
 
 # %%
-k = next(i for i, s in enumerate(steps) if s.node is e[5])
-step_e5 = steps[k].explain()
+k = next(i for i, s in enumerate(steps) if s.node is e[4])
+step_e4 = steps[k].explain()
 print(f"step {k + 1} of {len(steps)}:")
-print(step_e5)
-steps[k].graph()
+print(step_e4)
+assert {y[1], y[2], y[3]} <= set(steps[k].finalizes) and step_e4.count("2nd contribution") == 3
+steps[k].graph(compact=True)
 
 # %% [markdown]
 # `steps.widget()` is the player: previous / next buttons, a slider and the ← → keys (click
@@ -263,13 +264,13 @@ for key, p in w.items():
 
 # %% [markdown]
 # The steps recorded the numbers they were made from. The weights have changed, but the step
-# through `e5` (and the player above, stepping back) still shows the pass it describes, with
+# through `e4` (and the player above, stepping back) still shows the pass it describes, with
 # the weights it used:
 
 # %%
-assert steps[k].explain() == step_e5
+assert steps[k].explain() == step_e4
 print(steps[k].explain().splitlines()[5])
-print(f"w(2,5) is now {w[2, 5].data:.6f}")
+print(f"w(2,4) is now {w[2, 4].data:.6f}")
 
 
 # %% [markdown]

@@ -64,7 +64,7 @@ loss_c = compile(loss_of, [*X[1], y[1]], argnums=(), params=params)
 print(loss_c.source)
 
 # %% [markdown]
-# Next to the graph of the same loss, drawn after `backward()`. Each line of the forward
+# Above the graph of the same loss, drawn after `backward()`. Each line of the forward
 # is a node of the picture; each `g_child += partial * g_node` line is one edge of the picture
 # walked backwards. `g_` is the gradient of the loss with respect to that value.
 
@@ -73,14 +73,15 @@ x0, x1, t = Value(X[1][0], "x0"), Value(X[1][1], "x1"), Value(y[1], "t")
 loss = loss_of(x0, x1, t)
 model.zero_grad()
 loss.backward()
-svg = draw_dot(loss).pipe(format="svg", encoding="utf-8")
-# half size, scrolled sideways: a 2-3-1 network is wide
-svg = re.sub(r'(width|height)="([\d.]+)pt"', lambda m: f'{m[1]}="{float(m[2]) / 2:.0f}pt"',
-             svg.replace("<svg ", '<svg style="max-width:none" ', 1), count=2)
-HTML('<div style="display:flex;gap:12px;align-items:flex-start">'
-     '<pre style="font-size:11px;line-height:1.25;flex:0 0 40%;max-height:760px;'
-     f'overflow:auto;white-space:pre">{html.escape(loss_c.source)}</pre>'
-     f'<div style="flex:1;min-width:0;overflow:auto">{svg}</div></div>')
+svg = draw_dot(loss, compact=True).pipe(format="svg", encoding="utf-8")
+# The code above the picture, lines wrapped rather than cut; the picture as wide as the page,
+# never so small that its 11-unit labels are under 9 px (it scrolls sideways instead).
+width = float(re.search(r'viewBox="[-\d.]+ [-\d.]+ ([\d.]+)', svg)[1])
+svg = re.sub(r'<svg width="[^"]*" height="[^"]*"',
+             f'<svg style="width:100%;min-width:{width * 9 / 11:.0f}px;height:auto"', svg, count=1)
+HTML('<pre style="font-size:12px;line-height:1.3;white-space:pre-wrap;'
+     f'overflow-wrap:anywhere;margin:0 0 8px">{html.escape(loss_c.source)}</pre>'
+     f'<div style="overflow-x:auto">{svg}</div>')
 
 # %% [markdown]
 # The compiled code and the interpreter agree exactly, not just closely: the same float

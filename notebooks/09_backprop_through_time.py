@@ -75,7 +75,8 @@ xs = [Value(v, f"x{t}") for t, v in enumerate([1.0, 0.0, 1.0, 1.0, 0.0, 1.0], 1)
 outputs, loss = unrolled(small, [[x] for x in xs], 1.0)
 small.zero_grad()
 loss.backward()
-draw_dot(loss)
+# Top to bottom, each value's numbers stacked: narrow enough for a 1280-px screen at full size.
+draw_dot(loss, rankdir="TB", compact=True)
 
 # %% [markdown]
 # Read it from the loss on the right back to the first step on the left: the hidden states
@@ -160,7 +161,7 @@ assert all(steps.grads[v] == v.grad for v in h5)
 assert all(steps.grads[w] == w.grad for row in rnn.weight_hh for w in row)
 print("h5.grad =", [f"{v.grad:+.6f}" for v in h5])
 k = next(i for i, s in enumerate(steps) if s.node is outputs[-1][0])
-steps[k].graph()
+steps[k].graph(rankdir="TB", compact=True)
 
 # %% [markdown]
 # ## Training: parity of a bit sequence

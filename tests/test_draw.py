@@ -461,3 +461,29 @@ def test_a_tooltip_with_odd_characters_renders(no_dot_on_path: Path) -> None:
     y = w * 2.0
     svg = draw_dot(y).pipe(format="svg", encoding="utf-8")
     assert 'xlink:title="layers.0.w.1"' in svg
+
+
+def test_render_without_a_name_writes_graph_gv_svg(tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    x = Value(2.0, "x")
+    written = draw_dot(x * x).render()
+    assert written == "graph.gv.svg"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["graph.gv", "graph.gv.svg"]
+    assert (tmp_path / "graph.gv.svg").read_text().lstrip().startswith("<?xml")
+    # A name given is kept.
+    assert draw_dot(x * x).render("mine") == "mine.svg"
+
+
+def test_compact_pictures_stack_each_values_fields_and_use_one_label_size() -> None:
+    a, b = Value(2.0, "a"), Value(3.0, "b")
+    y = a / b
+    y.label = "y"
+    wide, narrow = draw_dot(y), draw_dot(y, compact=True)
+    assert "{ a | data 2 | grad 0 }" in wide.source
+    assert '"a | data 2 | grad 0"' in narrow.source  # under LR, no braces: stacked
+    assert re.findall(r"fontsize=(\d+)", wide.source).count("9") > 0
+    assert set(re.findall(r"fontsize=(\d+)", narrow.source)) == {"11"}
+    width = [float(re.search(r'<svg width="([\d.]+)pt', g.pipe(format="svg", encoding="utf-8"))[1])
+             for g in (wide, narrow)]
+    assert width[1] < 0.8 * width[0]

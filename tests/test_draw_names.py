@@ -62,6 +62,30 @@ def test_mlp_neurons_are_drawn_0_1_2_top_to_bottom() -> None:
         assert len(ordered) == (4 if layer == "L0" else 3)
 
 
+@pytest.mark.parametrize("loss", [True, False], ids=["loss", "output"])
+@pytest.mark.parametrize("sizes", [[4, 4, 1], [3, 2, 1], [8, 8, 1], [4, 3, 2]])
+def test_neurons_are_drawn_in_order_in_a_loss_graph(sizes: list[int], loss: bool) -> None:
+    # One sample with a squared loss (the networks the notebooks train): neuron clusters
+    # came out 3, 2, 1, 0 here. And a network's own output (or the sum of its outputs).
+    model = nn.MLP(2, sizes, seed=0)
+    out = model([0.5, -1.0])
+    root = out[0] + out[1] if isinstance(out, list) else out
+    if loss:
+        root = (root - 1.0) ** 2
+    svg = draw_dot(root, max_nodes=1000).pipe(format="svg", encoding="utf-8")
+    labels = re.findall(r'<text[^>]* y="([-\d.]+)"[^>]*>(layers\.\d+|neurons\.\d+)</text>', svg)
+    by_layer: dict[str, list[tuple[float, int]]] = {}
+    layer = ""
+    for y, text in sorted(labels, key=lambda t: float(t[0])):
+        if text.startswith("layers."):
+            layer = text
+        else:
+            by_layer.setdefault(layer, []).append((float(y), int(text.split(".")[1])))
+    assert [len(v) for v in by_layer.values()] == sizes
+    for layer, neurons in by_layer.items():
+        assert [k for _, k in neurons] == list(range(len(neurons))), (layer, neurons)
+
+
 def test_draw_dot_of_a_model_is_one_row_per_neuron_with_gradient_norms() -> None:
     model = nn.MLP(2, [16, 16, 1], seed=1337)
     score = model([1.0, -0.5])

@@ -37,6 +37,24 @@ OUT = ROOT / "out"
 WIDTH, HEIGHT = 1280, 800
 CI = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 
+MLP = """\
+import nn
+from autograd_tiny import backprop_steps
+
+model = nn.MLP(2, {sizes}, seed=0)
+loss = (model([0.5, -1.0]) - 1.0) ** 2  # one sample, a squared loss
+backprop_steps(loss).widget()
+"""
+MLPS = ([4, 4, 1], [8, 8, 1])
+
+
+def mlp_loss(sizes: list[int]) -> Any:
+    import nn
+
+    model = nn.MLP(2, sizes, seed=0)
+    return (model([0.5, -1.0]) - 1.0) ** 2
+
+
 NEURON = """\
 from autograd_tiny import Value, backprop_steps
 
@@ -61,8 +79,11 @@ const text = root.querySelector('.atp-text');
 const view = root.querySelector('.atp-view');
 const controls = root.querySelector('.atp-controls');
 const nojs = root.querySelector('.atp-nojs');
+const note = root.querySelector('.atp-note');
 const out = {win: win, ready: root.getAttribute('data-ready') === '1',
   text: text.textContent, textBox: rect(text),
+  note: note && note.getClientRects().length ? note.textContent : '',
+  noteBox: note ? rect(note) : null,
   textClipped: text.scrollWidth > text.clientWidth + 1,
   view: rect(view),
   controlsShown: !!controls && controls.getClientRects().length > 0,
@@ -96,11 +117,15 @@ if (svg) {
     const ids = [current, current + '_op'];
     for (const id of Object.keys(groups)) {
       const m = id.match(/^(.*)->(.*)$/);
-      if (m && m[2] === current + '_op' && !ids.includes(m[1])) ids.push(m[1]);
+      // A constant (a leaf the text writes as its number) is not an operand kept in view.
+      const constant = groups[m && m[1]] && /^n\d+$/.test(
+        groups[m[1]].querySelector('text').textContent) && !groups[m[1] + '_op'];
+      if (m && m[2] === current + '_op' && !ids.includes(m[1]) && !constant) ids.push(m[1]);
     }
     out.focus = ids.filter((id) => groups[id]).map((id) => {
       const r = rect(groups[id]);
       r.id = id;
+      r.name = groups[id].querySelector('text').textContent;
       return r;
     });
     out.currentLabel = rect(groups[current].querySelector('text'));
@@ -205,24 +230,43 @@ def measure(driver: Any, root: Any) -> dict[str, Any]:
 
 
 def check_readable(m: dict[str, Any], steps: int, step: int) -> None:
-    """Item 1 at one step: the text, the picture's labels, the current node and operands."""
+    """At one step, as a learner sees it without scrolling the page: the whole explanation,
+    labels of at least 9 px, the current node and its op in the picture's visible area, and
+    each operand either there too or named under the text as out of view."""
     win = m["win"]
     assert m["text"].splitlines()[0] == f"Step {step} of {steps}"
     box = m["textBox"]
     assert box["width"] >= 320, box
     assert box["left"] >= 0 and box["right"] <= win["width"], box
+    assert box["top"] >= 0 and box["bottom"] <= win["height"], ("text not all in view", box)
     assert not m["textClipped"]
+    if m["note"]:
+        note = m["noteBox"]
+        assert note["top"] >= 0 and note["bottom"] <= win["height"], note
     assert m["labels"], "no node labels found in the picture"
-    small = [label for label in m["labels"] if label["px"] < 8 or label["height"] < 8]
+    small = [label for label in m["labels"] if label["px"] < 9 - 0.01 or label["height"] < 8]
     assert not small, small[:5]
     assert m["current"], "no node is highlighted"
     view = m["view"]
     left, right = max(view["left"], 0), min(view["right"], win["width"])
+    top, bottom = max(view["top"], 0), min(view["bottom"], win["height"])
+
+    def seen(r: dict[str, Any]) -> bool:
+        return (left - 0.5 <= r["left"] and r["right"] <= right + 0.5
+                and top - 0.5 <= r["top"] and r["bottom"] <= bottom + 0.5)
+
+    away = []
     for r in m["focus"]:
-        # The node the step is about, its op and its operands: in the visible area, no
-        # sideways scrolling needed.
-        assert left - 0.5 <= r["left"] and r["right"] <= right + 0.5, (r, view)
-        assert view["top"] - 0.5 <= r["top"] and r["bottom"] <= view["bottom"] + 0.5, (r, view)
+        if r["id"] in (m["current"], m["current"] + "_op"):
+            assert seen(r), ("the current node is out of view", r, view)
+        elif not seen(r):
+            away.append(r)
+    # Operands out of view are named under the text, or counted there when there are many
+    # (each has its own line in the explanation, so it is listed in the text).
+    if len(away) > 4:
+        assert m["note"].startswith(f"{len(away)} of the operands are out of view"), m["note"]
+    for r in away:
+        assert r["name"] in (m["note"] if len(away) <= 4 else m["text"]), (r, m["note"])
 
 
 def step_through(driver: Any, root: Any, steps: int, name: str,
@@ -233,10 +277,10 @@ def step_through(driver: Any, root: Any, steps: int, name: str,
         if step > 1:
             root.find_element("css selector", ".atp-next").click()
         m = measure(driver, root)
-        check_readable(m, steps, step)
-        sizes.add((round(m["picture"]["width"], 1), round(m["picture"]["height"], 1)))
         if step in shots:
             shot(driver, f"{name}-step{step}")
+        check_readable(m, steps, step)
+        sizes.add((round(m["picture"]["width"], 1), round(m["picture"]["height"], 1)))
     assert len(sizes) == 1, f"the picture changes size from step to step: {sorted(sizes)}"
     assert root.find_element("css selector", ".atp-next").get_attribute("disabled")
 
@@ -284,13 +328,13 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def make_notebook(path: Path, source: str) -> None:
+def make_notebook(path: Path, *sources: str) -> None:
     import nbformat
 
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
                                  "language": "python"}
-    nb.cells = [nbformat.v4.new_code_cell(source)]
+    nb.cells = [nbformat.v4.new_code_cell(source) for source in sources]
     nbformat.write(nb, path)
 
 
@@ -302,6 +346,7 @@ def lab(chrome: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple
     work = home / "work"
     work.mkdir()
     make_notebook(work / "neuron.ipynb", NEURON)
+    make_notebook(work / "mlps.ipynb", *(MLP.format(sizes=sizes) for sizes in MLPS))
     shutil.copy(ROOT / "notebooks" / "02_step_through_backprop.ipynb", work / "network.ipynb")
     settings = home / "settings" / "@jupyterlab"
     for extension, values in {
@@ -364,9 +409,11 @@ def open_and_run(driver: Any, url: str, notebook: str, players_expected: int) ->
 
     wait(f"{notebook}'s kernel", kernel_idle, timeout=90)
     driver.execute_script("window.jupyterapp.commands.execute('notebook:run-all-cells')")
-    found = wait(f"the player in {notebook}",
-                 lambda: [p for p in players(driver) if p.get_attribute("data-ready")],
-                 timeout=90)
+    def ready() -> list[Any]:
+        found = [p for p in players(driver) if p.get_attribute("data-ready")]
+        return found if len(found) >= players_expected else []
+
+    found = wait(f"the players in {notebook}", ready, timeout=90)
     assert len(found) == players_expected
     return found
 
@@ -460,3 +507,106 @@ def test_notebook_02_network_in_jupyterlab(lab: tuple[str, Path], chrome: Any) -
     driver.get((work / "saved-02.html").as_uri())
     (root,) = wait("the player in notebook 02's saved output", lambda: players(driver))
     check_player_works(driver, root, n, "player-saved-network")
+
+
+def step_through_players(driver: Any, found: list[Any], name: str) -> None:
+    """Every step of each MLP player on the page, scrolled to the top of the window first."""
+    assert len(found) == len(MLPS)
+    for root, sizes in zip(found, MLPS, strict=True):
+        n = len(backprop_steps(mlp_loss(sizes)))
+        driver.execute_script("arguments[0].scrollIntoView({block: 'start'})", root)
+        label = f"{name}-{'-'.join(map(str, sizes))}"
+        step_through(driver, root, n, label, shots=(1, 4, 8, 13, n))
+
+
+def test_mlps_every_step_in_jupyterlab_nbconvert_and_page(lab: tuple[str, Path], chrome: Any,
+                                                          tmp_path: Path) -> None:
+    url, work = lab
+    driver = chrome()
+    found = open_and_run(driver, url, "mlps.ipynb", len(MLPS))
+    step_through_players(driver, found, "mlp-lab")
+    save(driver, work / "mlps.ipynb")
+
+    subprocess.run([sys.executable, "-m", "nbconvert", "--to", "html", "mlps.ipynb"],
+                   cwd=work, check=True, capture_output=True, timeout=120)
+    driver.get((work / "mlps.html").as_uri())
+    found = wait("the players in nbconvert's HTML", lambda: players(driver))
+    step_through_players(driver, found, "mlp-nbconvert")
+
+    for sizes in MLPS:
+        path = backprop_steps(mlp_loss(sizes)).save_html(tmp_path / f"mlp{sizes[0]}.html")
+        driver.get(path.as_uri())
+        (root,) = wait("the player in the saved page", lambda: players(driver))
+        n = len(backprop_steps(mlp_loss(sizes)))
+        step_through(driver, root, n, f"mlp-page-{'-'.join(map(str, sizes))}",
+                     shots=(1, 4, 8, 13, n))
+
+
+HOSTILE = ["<!--<script>", "</script>", "<b>bold</b>", "it's \"quoted\"", "]]>", "x&amp;y",
+           "ünïcödé ✓ 中文", "\\"]
+
+
+def test_hostile_labels_do_not_stop_the_player(chrome: Any, tmp_path: Path) -> None:
+    from autograd_tiny import Value
+
+    xs = [Value(float(i + 1), label) for i, label in enumerate(HOSTILE)]
+    out = Value.sum([x * x for x in xs]).tanh()
+    out.label = "<!--<script>"
+    steps = backprop_steps(out)
+    path = steps.save_html(tmp_path / "hostile.html")
+    driver = chrome()
+    driver.get(path.as_uri())
+    (root,) = wait("the player with hostile labels", lambda: players(driver))
+    m = measure(driver, root)
+    assert m["ready"], "the player's script did not start"
+    assert "<!--<script>" in m["text"]
+    step_through(driver, root, len(steps), "player-hostile", shots=(1, len(steps)))
+    m = measure(driver, root)
+    shown = " ".join(label["text"] for label in m["labels"])
+    for label in HOSTILE:
+        assert label in shown, label
+    assert m["text"] == f"Step {len(steps)} of {len(steps)}\n\n{steps[-1].explain()}"
+
+
+def test_a_16_16_1_network_steps_one_box_per_neuron(chrome: Any, tmp_path: Path) -> None:
+    steps = backprop_steps(mlp_loss([16, 16, 1]))
+    path = steps.save_html(tmp_path / "mlp16.html")
+    driver = chrome()
+    driver.get(path.as_uri())
+    (root,) = wait("the collapsed player", lambda: players(driver))
+    n = len(steps)
+    for step in range(1, n + 1):
+        if step > 1:
+            root.find_element("css selector", ".atp-next").click()
+        m = measure(driver, root)
+        if step in (1, 6, 40, n):
+            shot(driver, f"mlp-page-16-16-1-step{step}")
+        assert m["text"].startswith(f"Step {step} of {n}\n")
+        small = [label for label in m["labels"] if label["px"] < 9 - 0.01]
+        assert not small, small[:5]
+        (current,) = [r for r in m["focus"] if r["id"] == m["current"]]
+        view = m["view"]
+        assert view["left"] - 0.5 <= current["left"] and current["right"] <= view["right"] + 0.5
+        assert view["top"] - 0.5 <= current["top"] and current["bottom"] <= view["bottom"] + 0.5
+        node = steps[step - 1].node
+        detail = root.find_element("css selector", ".atp-detail").text
+        if ":" in current["name"]:  # a neuron's box: its values are listed beside the text
+            assert f"Inside {current['name']}" in detail
+            assert steps.names[node] in detail
+        else:
+            assert current["name"] == steps.names[node]
+    # Any neuron's box opens on a click: its values at this step are listed.
+    name = driver.execute_script("""
+        const root = arguments[0];
+        for (const g of root.querySelectorAll('.atp-picture g.node')) {
+          const text = g.querySelector('text');
+          if (text && text.textContent.startsWith('L1.N3: ')) {
+            g.querySelector('polygon').dispatchEvent(new MouseEvent('click', {bubbles: true}));
+            return text.textContent;
+          }
+        }
+        return null;
+    """, root)
+    assert name and name.startswith("L1.N3: ")
+    detail = root.find_element("css selector", ".atp-detail").text
+    assert f"Inside {name}" in detail and "L1.N3.w15" in detail and "L1.N3.b" in detail

@@ -276,34 +276,116 @@ def test_player_html_is_self_contained_and_opens_at_its_step() -> None:
     assert steps.to_html().startswith("<!DOCTYPE html>")
 
 
-def test_every_step_picture_has_the_same_layout() -> None:
-    from autograd_tiny.player import _focus, _patches, apply_patch, step_pictures
+def test_the_player_lays_the_graph_out_once_and_each_step_is_data() -> None:
+    from autograd_tiny.player import Layout, _svg
 
     for root in (neuron(), small_graph(with_sum=False)):
         steps = backprop_steps(root)
-        svgs = step_pictures(steps)
-        assert len({re.search(r'<svg width="[^"]+" height="[^"]+"', s).group(0)  # type: ignore[union-attr]
-                    for s in svgs}) == 1
-        # Nodes stay where they are: each node's outline is the same at every step.
-        outline = re.compile(r'<title>(v\d+(?:_op)?)</title>\n<(?:polygon|ellipse) [^>]*?'
+        layout = Layout(steps)
+        assert not layout.collapsed
+        ids = {node: f"v{i}" for i, node in enumerate(steps.order)}
+        # What the script does at step k, done here: the same picture in k's state.
+        svgs = [_svg(layout, k) for k in range(len(steps))]
+        outline = re.compile(r'<title>(v\d+(?:_op)?)</title>\s*<(?:polygon|ellipse) [^>]*?'
                              r'((?:points|cx)="[^"]*"(?: cy="[^"]*")?)')
         boxes = [outline.findall(svg) for svg in svgs]
         assert len(boxes[0]) == 2 * len(steps) + sum(1 for n in steps.order if not n.children)
         assert all(b == boxes[0] for b in boxes)
-        # The ids the player scrolls into view are the highlighted node, its op and operands.
-        for svg, ids, step in zip(svgs, _focus(steps), steps, strict=True):
-            shapes = dict(re.findall(r'<title>([^<]+)</title>\n<(?:polygon|ellipse) ([^>]*)>', svg))
-            assert "#d62728" in shapes[ids[0]]
-            assert [i for i, attrs in shapes.items() if "#d62728" in attrs] == [ids[0]]
-            operands = re.findall(rf'<title>(v\d+)&#45;&gt;{ids[1]}</title>', svg)
-            assert set(ids[2:]) == set(operands) == {f"v{steps.order.index(c)}"
-                                                     for c in step.node.children}
-        # The embedded patches rebuild every picture exactly, and are small.
-        svg, patches = svgs[0], _patches(svgs)
-        for want, patch in zip(svgs[1:], patches, strict=True):
-            svg = apply_patch(svg, patch)
-            assert svg == want
-        assert len(json.dumps(patches)) < len("".join(svgs[1:])) / 2
+        for k, (svg, step) in enumerate(zip(svgs, steps, strict=True)):
+            assert layout.current[k] == ids[step.node]
+            assert layout.focus[k] == list(dict.fromkeys(
+                [ids[step.node], ids[step.node] + "_op",
+                 *(ids[c] for c in step.node.children if c.label or c.children)]))
+            shapes = dict(re.findall(r'<title>([^<]+)</title>\s*<(?:polygon|ellipse) ([^>]*)>',
+                                     svg))
+            assert [i for i, attrs in shapes.items() if "#d62728" in attrs] == [ids[step.node]]
+            grads = dict(re.findall(r'<title>(v\d+)</title>.*?>(grad[^<]*)</text>\s*</g>', svg,
+                                    re.S))
+            for node, grad in step.known_grads().items():
+                shown = grads[ids[node]].replace("&#45;", "-")
+                assert shown == ("grad" if grad is None else f"grad {grad + 0.0:.4g}")
+        # One picture in the page, whatever the number of steps.
+        page = steps.to_html()
+        assert page.count("data:image/svg+xml;base64,") == 1
+
+
+def test_a_big_network_is_drawn_one_box_per_neuron() -> None:
+    import nn
+    from autograd_tiny.player import COLLAPSE_ABOVE, Layout
+
+    model = nn.MLP(2, [16, 16, 1], seed=0)
+    loss = (model([0.5, -1.0]) - 1.0) ** 2
+    steps = backprop_steps(loss)
+    assert len(steps.order) > COLLAPSE_ABOVE
+    layout = Layout(steps)
+    assert layout.collapsed
+    assert len(layout.members) == 16 + 16 + 1
+    for k, step in enumerate(steps):
+        box = layout.current[k]
+        if box in layout.members:  # the step's node is inside the neuron drawn as this box
+            assert steps.names[step.node] in [m[0] for m in layout.members[box]]
+        else:
+            assert box == f"v{steps.order.index(step.node)}"
+    svg = layout.source
+    assert svg.count('class="node"') < 100 < len(steps.order)
+    names = dict(model.named_parameters())
+    assert "L1.N15: " in layout.names[layout.current[[s.node for s in steps].index(
+        next(s.node for s in steps if names["layers.1.neurons.15.b"] in s.node.children))]]
+    # Not collapsed when asked.
+    assert not Layout(steps, collapsed=False).collapsed
+
+
+def test_hostile_labels_cannot_end_the_players_script_early() -> None:
+    from autograd_tiny.player import _script_json
+
+    hostile = ["<!--<script>", "</script>", "<b>", "\"'", "]]>", "ünï ✓ 中"]
+    text = _script_json({"texts": hostile})
+    assert not set("<>&") & set(text)
+    assert json.loads(text) == {"texts": hostile}
+
+
+def test_backprop_steps_of_a_number_is_a_type_error() -> None:
+    from autograd_tiny import draw_dot
+
+    for bad in (3.0, "x", None, [Value(1.0)]):
+        with pytest.raises(TypeError, match="needs a Value as root, got"):
+            backprop_steps(bad)  # type: ignore[arg-type]
+        with pytest.raises(TypeError, match="needs a Value as root, got"):
+            forward_steps(bad)  # type: ignore[arg-type]
+        with pytest.raises(TypeError, match="needs a Value as root, got"):
+            draw_dot(bad)  # type: ignore[arg-type]
+
+
+def test_a_constant_exponent_reads_as_the_power_rule_and_constants_get_no_line() -> None:
+    a = Value(-2.0, "a")
+    y = a**3
+    y.label = "y"
+    lines = backprop_steps(y)[0].explain().splitlines()
+    assert lines[0] == "y = a ** 3, y.grad = 1.0 (the seed)"
+    assert lines[1].strip() == "a.grad += 3 * a.data**2 * y.grad = 3 * (-2.0)**2 * 1.0 = " \
+                               "12.0 * 1.0 = 12.0"
+    assert lines[2].strip() == "(3: a constant, no gradient to pass on)"
+    assert len(lines) == 3
+    # The square: a**1 is written a.
+    z = Value(1.5, "z") ** 2
+    z.label = "q"
+    assert "z.grad += 2 * z.data * q.grad = 2 * 1.5 * 1.0 = 3.0 * 1.0 = 3.0" in \
+        backprop_steps(z)[0].explain()
+    # A Value exponent keeps both lines, and the branch taken is said.
+    b = Value(1.5, "b")
+    p = Value(2.0, "a") ** b
+    p.label = "p"
+    text = backprop_steps(p)[0].explain()
+    assert "a.grad += b.data * a.data**(b.data - 1) * p.grad" in text
+    assert "b.grad += p.data * log(a.data) * p.grad" in text and "(a.data > 0)" in text
+    # relu says which side of its kink it is on.
+    r = Value(-0.5, "x").relu()
+    r.label = "r"
+    assert "x.grad += 0 * r.grad = 0.0 * 1.0 = 0.0  (x.data <= 0)" in \
+        backprop_steps(r)[0].explain()
+    # No step text calls const(), a name a reader does not have.
+    for root in (y, z, p, r, neuron(), small_graph()):
+        assert "const(" not in str(backprop_steps(root))
 
 
 def test_save_html_writes_the_page_and_the_command_line_does_too(tmp_path: Path) -> None:
@@ -377,9 +459,11 @@ def test_step_pictures_name_unlabelled_nodes_as_the_text_does() -> None:
     unnamed = [n for n in steps.order if not n.label]
     assert unnamed
     src = steps[0].graph().source
+    text = steps[0].explain() + steps[1].explain()
     for node in unnamed:
         assert f"{{ {steps.names[node]} | data" in src
-        assert steps.names[node] in steps[0].explain() + steps[1].explain()
+        # A constant (the 3.0) is written as its number; other unlabelled values by name.
+        assert (f"{node.data:g}" if steps.is_constant(node) else steps.names[node]) in text
         assert f"{{ {steps.names[node]} | data" in draw_dot_source(y)
 
 
@@ -444,16 +528,19 @@ def test_pictures_and_forward_steps_show_the_recorded_data() -> None:
 # numbers put in (F', when it differs), and the result. Evaluating F with the operands'
 # recorded values, and F' as printed, must give the printed local derivative.
 
-FORMULA_FUNCTIONS = {name: f for name, f in FORMULA_GLOBALS.items() if name != "__builtins__"}
+# Only the names a reader sees in the text: const() is the table's, never printed.
+FORMULA_FUNCTIONS = {name: f for name, f in FORMULA_GLOBALS.items()
+                     if name not in ("__builtins__", "const")}
 # Negative and positive points; each op also gets its kinks and, with two operands, a
 # negative first operand with an integer second (x**2 at x < 0). Points outside an op's
 # domain (log and sqrt of a negative number) are left out.
 POINTS = (-2.3, -0.7, 0.45, 1.6)
-CHAIN_LINE = re.compile(r"^(?P<child>\S+)\.grad \+= (?P<chain>.*?)"
-                        r"(?:  \(\d+\w\w contribution; .*)?$")
+CHAIN_LINE = re.compile(r"^(?P<child>\S+)\.grad \+= (?P<chain>.*?)(?:  \(.*\))?$")
 
 
-def op_cases() -> list[tuple[str, tuple[float, ...]]]:
+def op_cases() -> list[tuple[str, tuple[float, ...], tuple[int, ...]]]:
+    """(op, operands, which operands are unlabelled constants): every point with labelled
+    operands, and with two or more operands the same with the last one a constant."""
     from autograd_tiny.ops import OPS
 
     cases = []
@@ -464,15 +551,18 @@ def op_cases() -> list[tuple[str, tuple[float, ...]]]:
                   for k, first in enumerate(firsts)]
         if n == 2:
             points.append((-1.5, 2.0))
-        cases += [(name, point) for point in points if make_node(name, point) is not None]
+        for point in points:
+            for constants in ((), (n - 1,)) if n >= 2 else ((),):
+                if make_node(name, point, constants) is not None:
+                    cases.append((name, point, constants))
     return cases
 
 
-def make_node(name: str, point: tuple[float, ...]) -> Value | None:
+def make_node(name: str, point: tuple[float, ...], constants: tuple[int, ...] = ()) -> Value | None:
     from autograd_tiny.ops import OPS
     from autograd_tiny.value import apply
 
-    children = tuple(Value(x, f"u{i}") for i, x in enumerate(point))
+    children = tuple(Value(x, "" if i in constants else f"u{i}") for i, x in enumerate(point))
     try:
         out = apply(OPS[name], children)
     except (ArithmeticError, ValueError):
@@ -507,8 +597,12 @@ def check_printed_formulas(step) -> int:  # type: ignore[no-untyped-def]
     recorded = {f"{names[n]}.data": value for n, value in step._steps.data.items()}
     up_name = f"{names[step.node]}.grad"
     lines = [line.strip() for line in step.explain().splitlines()[1:]]
-    assert len(lines) == len(step.node.children)
-    for i, line in enumerate(lines):
+    if lines and lines[-1].startswith("("):  # the constants, which get no line
+        assert "constant" in lines.pop()
+    assert "const(" not in step.explain()
+    shown = [i for i, c in enumerate(step.node.children) if not step._steps.is_constant(c)]
+    assert len(lines) == len(shown)
+    for i, line in zip(shown, lines, strict=True):
         m = CHAIN_LINE.match(line)
         assert m, line
         assert m["child"] == names[step.node.children[i]]
@@ -546,20 +640,20 @@ def check_printed_formulas(step) -> int:  # type: ignore[no-untyped-def]
     return len(lines)
 
 
-@pytest.mark.parametrize(("name", "point"), op_cases(), ids=lambda v: repr(v))
-def test_every_printed_formula_evaluates_to_the_printed_result(name: str,
-                                                               point: tuple[float, ...]) -> None:
-    out = make_node(name, point)
+@pytest.mark.parametrize(("name", "point", "constants"), op_cases(), ids=lambda v: repr(v))
+def test_every_printed_formula_evaluates_to_the_printed_result(
+        name: str, point: tuple[float, ...], constants: tuple[int, ...]) -> None:
+    out = make_node(name, point, constants)
     assert out is not None
     steps = backprop_steps(out)
-    assert check_printed_formulas(steps[0]) == len(point)
+    assert check_printed_formulas(steps[0]) == len(point) - len(constants)
 
 
 def test_every_op_has_its_formulas_checked_at_several_points() -> None:
     from autograd_tiny.ops import OPS
 
     checked: dict[str, list[tuple[float, ...]]] = {}
-    for name, point in op_cases():
+    for name, point, _ in op_cases():
         checked.setdefault(name, []).append(point)
     assert set(checked) == set(OPS)
     for name, points in checked.items():
@@ -583,9 +677,10 @@ def test_a_wrong_formula_text_fails_the_check(name: str, wrong: str) -> None:
     bad = dataclasses.replace(op, partials=(*op.partials[:-1], wrong))
     for point in [(0.45, 1.6), (-2.3, 0.45)]:
         xs = point[: op.arity]
-        check_printed_formulas(backprop_steps(apply(op, tuple(Value(x) for x in xs)))[0])
+        operands = tuple(Value(x, f"u{i}") for i, x in enumerate(xs))  # labelled: not constants
+        check_printed_formulas(backprop_steps(apply(op, operands))[0])
         with pytest.raises(AssertionError, match="central difference"):
-            check_printed_formulas(backprop_steps(apply(bad, tuple(Value(x) for x in xs)))[0])
+            check_printed_formulas(backprop_steps(apply(bad, operands))[0])
         assert gradcheck(lambda *vs: apply(op, vs), xs)
         with pytest.raises(GradcheckError):
             gradcheck(lambda *vs: apply(bad, vs), xs)
@@ -601,3 +696,16 @@ def test_save_html_into_a_missing_directory_names_it_and_writes_nothing(tmp_path
                          cwd=ROOT, timeout=120)
     assert out.returncode == 2 and "does not exist" in out.stderr
     assert "Traceback" not in out.stderr
+
+
+def test_the_player_benchmark_reports_size_time_and_targets() -> None:
+    from benchmarks import player as bench
+
+    row = bench.generate([2, 2, 1], repeat=1)
+    assert row["network"] == "2-2-1" and row["steps"] > 0 and not row["collapsed"]
+    assert row["kb"] == len(row["page"].encode()) / 1024 and row["seconds"]["median"] > 0
+    result = {"rows": [dict(row, network="4-4-1")], "step_network": "16-16-1",
+              "step_ms": {"median": 3.0, "max": 60.0, "rounds": 5, "max_any_round": 80.0}}
+    targets = bench.targets(result)
+    assert [t["met"] for t in targets] == [row["seconds"]["median"] <= 0.3, False]
+    assert "## Step-through player" in "\n".join(bench.markdown(result))

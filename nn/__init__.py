@@ -11,6 +11,8 @@ nn.fit(model, X, nn.datasets.signed_labels(y), loss="hinge", l2=1e-4, optimizer=
 """
 
 from . import datasets
+from .attention import CausalSelfAttention, KVCache
+from .embedding import Embedding
 from .layers import ACTIVATIONS, INITS, MLP, Layer, Neuron
 from .losses import (
     binary_cross_entropy,
@@ -20,11 +22,13 @@ from .losses import (
     l1_penalty,
     l2_penalty,
     log_softmax,
+    logsumexp,
+    max_value,
     mse_loss,
     softmax,
 )
 from .module import Module, StateDictError, load
-from .norm import BatchNorm
+from .norm import BatchNorm, LayerNorm, RMSNorm, rms_norm
 from .optim import (
     SGD,
     AdaGrad,
@@ -38,7 +42,9 @@ from .optim import (
 )
 from .rnn import RNN, RNNReadout
 from .sequential import Activation, Sequential
+from .tokenizer import CharTokenizer
 from .train import LOSSES, History, fit
+from .transformer import GPT
 
 __all__ = [
     "Module",
@@ -76,4 +82,14 @@ __all__ = [
     "History",
     "LOSSES",
     "datasets",
+    "Embedding",
+    "RMSNorm",
+    "LayerNorm",
+    "rms_norm",
+    "logsumexp",
+    "max_value",
+    "CausalSelfAttention",
+    "KVCache",
+    "GPT",
+    "CharTokenizer",
 ]

@@ -6,12 +6,16 @@ one bit per time step, for ``RNN``) and ``y`` their labels as floats,
 ``0.0`` / ``1.0`` (class indices ``0.0 .. k-1`` for ``make_spirals(n_classes=k)``). Hinge loss
 wants labels -1 / +1: use ``signed_labels(y)`` (micrograd's ``y * 2 - 1``). Noise and order
 come from a ``random.Random(seed)`` of their own; ``seed=None`` draws a fresh one.
+
+``names()`` is text, not points: the 32,033 first names of makemore (MIT licence; see
+``nn/data/README.md``), shipped with the package, for the character-level ``nn.GPT``.
 """
 
 from __future__ import annotations
 
 import math
 import random
+from importlib import resources
 
 Dataset = tuple[list[list[float]], list[float]]
 
@@ -117,3 +121,10 @@ def parity(n_samples: int = 64, length: int = 4, seed: int | None = None) -> Dat
     rng = random.Random(seed)
     X = [[float(rng.getrandbits(1)) for _ in range(length)] for _ in range(n)]
     return X, [float(sum(x) % 2) for x in X]
+
+
+def names() -> list[str]:
+    """The 32,033 lower-case first names (a-z, 2 to 15 letters) of makemore's ``names.txt``, in
+    the file's order; shipped in ``nn/data`` (MIT licence, copyright 2022 Andrej Karpathy)."""
+    text = resources.files("nn").joinpath("data").joinpath("names.txt").read_text(encoding="utf-8")
+    return [line.strip() for line in text.splitlines() if line.strip()]

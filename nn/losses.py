@@ -108,25 +108,51 @@ def _index(t: object, n: int) -> int:
     return i
 
 
+def max_value(values: Sequence[Scalar]) -> Value:
+    """max(x) as a node of the graph without comparing Values: m = x_0, then m = m + relu(x - m)
+    for each next x (relu'(0) = 0: on a tie the earlier one keeps the gradient).
+
+    ``max(values)`` would compare Values, so a compiled trace would guard which one is largest
+    and trace again whenever another is; relu decides inside its op, so one trace serves every
+    input. (m + (x - m) may round to a neighbour of x: it only needs to be close to the max.)"""
+    xs = [_value(x) for x in values]
+    if not xs:
+        raise ValueError("max_value of an empty list of values")
+    m = xs[0]
+    for x in xs[1:]:
+        m = m + (x - m).relu()
+    return m
+
+
+def logsumexp(values: Sequence[Scalar]) -> Value:
+    """log(sum_j e**x_j), computed as m + log(sum_j e**(x_j - m)), m = max x: never overflows.
+
+    The result does not depend on m, so the gradient through m adds up to 0 (up to rounding)."""
+    xs = [_value(x) for x in values]
+    if not xs:
+        raise ValueError("logsumexp of an empty list of values")
+    m = max_value(xs)
+    return Value.sum([(x - m).exp() for x in xs]).log() + m
+
+
 def log_softmax(logits: Sequence[Scalar]) -> list[Value]:
     """x_i - log(sum_j e**x_j), computed as x_i - m - log(sum_j e**(x_j - m)), m = max x.
 
-    m is the largest logit itself (found by comparisons, so a compiled trace guards which one it
-    is); the result does not depend on m, so its gradient through m adds up to 0."""
+    m is ``max_value(logits)``, a node built without comparisons, so a compiled trace holds
+    whichever logit is largest."""
     xs = [_value(x) for x in logits]
     if not xs:
         raise ValueError("log_softmax of an empty list of logits")
-    m = max(xs)
-    lse = Value.sum([(x - m).exp() for x in xs]).log() + m
+    lse = logsumexp(xs)
     return [x - lse for x in xs]
 
 
 def softmax(values: Sequence[Scalar]) -> list[Value]:
-    """e**x_i / sum_j e**x_j, computed with the max subtracted first, so it never overflows."""
+    """e**x_i / sum_j e**x_j, computed with m = max x subtracted first, so it never overflows."""
     xs = [_value(x) for x in values]
     if not xs:
         raise ValueError("softmax of an empty list of values")
-    m = max(xs)
+    m = max_value(xs)
     es = [(x - m).exp() for x in xs]
     total = Value.sum(es)
     return [e / total for e in es]
@@ -156,9 +182,7 @@ def cross_entropy(logits: Sequence[Scalar] | Sequence[Sequence[Scalar]],
     for row, t in zip(rows, targets, strict=True):
         i = _index(t, len(row))
         xs = [_value(x) for x in row]
-        m = max(xs)
-        lse = Value.sum([(x - m).exp() for x in xs]).log() + m
-        terms.append(lse - xs[i])
+        terms.append(logsumexp(xs) - xs[i])
     return Value.sum(terms) * (1.0 / len(rows))
 
 

@@ -125,3 +125,102 @@ class BatchNorm(Module):
 
     def __repr__(self) -> str:
         return f"BatchNorm({self.num_features}, eps={self.eps!r}, momentum={self.momentum!r})"
+
+
+def rms_norm(x: Sequence[Value], eps: float = 1e-5) -> list[Value]:
+    """y_i = x_i * (mean_j x_j**2 + eps) ** -0.5  (no gain: microgpt's rmsnorm)"""
+    if not x:
+        raise ValueError("rms_norm of an empty vector")
+    ms = Value.dot(x, x) * (1.0 / len(x))
+    scale = (ms + eps) ** -0.5
+    return [xi * scale for xi in x]
+
+
+class RMSNorm(Module):
+    """y_i = x_i * (mean_j x_j**2 + eps) ** -0.5 * weight_i (PyTorch's ``nn.RMSNorm`` over one
+    vector; its eps defaults to the float's machine epsilon, here to 1e-5 as in microgpt).
+
+    ``weight`` (the gain) starts at 1; ``elementwise_affine=False`` leaves it out."""
+
+    def __init__(self, normalized_shape: int, eps: float = 1e-5,
+                 elementwise_affine: bool = True) -> None:
+        self.normalized_shape = _size(normalized_shape, "normalized_shape")
+        self.eps = _fraction(eps, "eps", None)
+        if not isinstance(elementwise_affine, bool):
+            raise TypeError("elementwise_affine must be True or False, got "
+                            f"{type(elementwise_affine).__name__} {elementwise_affine!r}")
+        self.elementwise_affine = elementwise_affine
+        n = self.normalized_shape if elementwise_affine else 0
+        self.weight = [Value(1.0) for _ in range(n)]
+        self.label_parameters()
+
+    def __call__(self, x: Sequence[Value | float]) -> list[Value]:
+        """The normalised vector (``normalized_shape`` Values)."""
+        xs = _vector(x, self.normalized_shape, "RMSNorm")
+        y = rms_norm(xs, self.eps)
+        return [yi * w for yi, w in zip(y, self.weight, strict=True)] if self.weight else y
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        return [(f"weight.{j}", w) for j, w in enumerate(self.weight)]
+
+    def config(self) -> dict[str, Any]:
+        return {"normalized_shape": self.normalized_shape, "eps": self.eps,
+                "elementwise_affine": self.elementwise_affine}
+
+    def __repr__(self) -> str:
+        affine = "" if self.elementwise_affine else ", elementwise_affine=False"
+        return f"RMSNorm({self.normalized_shape}, eps={self.eps!r}{affine})"
+
+
+class LayerNorm(Module):
+    """y_i = (x_i - mean) * (var + eps) ** -0.5 * weight_i + bias_i over one vector, var the
+    biased variance mean_j (x_j - mean)**2 (PyTorch's ``nn.LayerNorm``).
+
+    ``weight`` starts at 1 and ``bias`` at 0; ``elementwise_affine=False`` leaves both out."""
+
+    def __init__(self, normalized_shape: int, eps: float = 1e-5,
+                 elementwise_affine: bool = True) -> None:
+        self.normalized_shape = _size(normalized_shape, "normalized_shape")
+        self.eps = _fraction(eps, "eps", None)
+        if not isinstance(elementwise_affine, bool):
+            raise TypeError("elementwise_affine must be True or False, got "
+                            f"{type(elementwise_affine).__name__} {elementwise_affine!r}")
+        self.elementwise_affine = elementwise_affine
+        n = self.normalized_shape if elementwise_affine else 0
+        self.weight = [Value(1.0) for _ in range(n)]
+        self.bias = [Value(0.0) for _ in range(n)]
+        self.label_parameters()
+
+    def __call__(self, x: Sequence[Value | float]) -> list[Value]:
+        """The normalised vector (``normalized_shape`` Values)."""
+        xs = _vector(x, self.normalized_shape, "LayerNorm")
+        n = len(xs)
+        mean = Value.sum(xs) * (1.0 / n)
+        centered = [xi - mean for xi in xs]
+        scale = (Value.dot(centered, centered) * (1.0 / n) + self.eps) ** -0.5
+        y = [c * scale for c in centered]
+        if not self.weight:
+            return y
+        return [yi * w + b for yi, w, b in zip(y, self.weight, self.bias, strict=True)]
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        return ([(f"weight.{j}", w) for j, w in enumerate(self.weight)]
+                + [(f"bias.{j}", b) for j, b in enumerate(self.bias)])
+
+    def config(self) -> dict[str, Any]:
+        return {"normalized_shape": self.normalized_shape, "eps": self.eps,
+                "elementwise_affine": self.elementwise_affine}
+
+    def __repr__(self) -> str:
+        affine = "" if self.elementwise_affine else ", elementwise_affine=False"
+        return f"LayerNorm({self.normalized_shape}, eps={self.eps!r}{affine})"
+
+
+def _vector(x: Sequence[Value | float], n: int, what: str) -> list[Value]:
+    if isinstance(x, (str, bytes, Value)) or not isinstance(x, Sequence):
+        raise TypeError(f"{what} takes a vector (a list of {n} numbers), got "
+                        f"{type(x).__name__}")
+    if len(x) != n:
+        raise ValueError(f"{what} expected a vector of normalized_shape = {n} values, got "
+                         f"{len(x)}")
+    return [v if isinstance(v, Value) else Value(v) for v in x]

@@ -22,7 +22,7 @@ from typing import Any
 
 from autograd_tiny import compile as compile_fn
 
-from . import demo, workloads
+from . import demo, gpt, workloads
 
 RESULTS = Path(__file__).parent / "results" / "latest.json"
 TARGET_VS_MICROGRAD = 20.0
@@ -266,6 +266,8 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
                     "measured": f"loop {o['loop_ratio']:.2f}x, "
                     f"whole backward {o['backward_ratio']:.2f}x",
                     "met": o["loop_ratio"] <= 1.1})
+    if results.get("gpt"):
+        out += gpt.targets(results["gpt"])
     return out
 
 
@@ -367,6 +369,8 @@ def markdown(results: dict[str, Any]) -> str:
             lines.append(f"| {name} | {_ms(r['median'])} | {_ms(r['min'])} | {_ms(r['max'])} |")
         lines += ["", f"engine loop / minimal loop = {o['loop_ratio']:.2f}; "
                   f"backward() / (toposort + minimal) = {o['backward_ratio']:.2f}", ""]
+    if results.get("gpt"):
+        lines += gpt.markdown(results["gpt"])
     lines += ["## Targets", "", "| target | measured | met |", "|---|---|---|"]
     for t in results["targets"]:
         lines.append(f"| {t['target']} | {t['measured']} | {'yes' if t['met'] else 'NO'} |")
@@ -387,12 +391,12 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
                         help="timed rounds for the demo step and overhead (default 11; quick 2)")
     parser.add_argument("--json", type=Path, default=RESULTS, help=f"default {RESULTS}")
     parser.add_argument("--only", action="append",
-                        choices=["demo", "chain", "wide", "compiled", "overhead"],
+                        choices=["demo", "chain", "wide", "compiled", "overhead", "gpt"],
                         help="run only this benchmark (repeatable)")
     args = parser.parse_args(argv)
     quick = args.quick
     repeat = args.repeat or (2 if quick else 11)
-    only = set(args.only or ["demo", "chain", "wide", "compiled", "overhead"])
+    only = set(args.only or ["demo", "chain", "wide", "compiled", "overhead", "gpt"])
     results: dict[str, Any] = {"machine": machine(), "quick": quick, "repeat": repeat,
                                "argv": list(argv if argv is not None else sys.argv[1:])}
     t0 = perf_counter()
@@ -409,6 +413,8 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         results["compiled"] = bench_compiled(sizes, 2 if quick else min(repeat, 5))
     if "overhead" in only:
         results["overhead"] = bench_overhead(20 if quick else 100, repeat)
+    if "gpt" in only:
+        results["gpt"] = gpt.bench(2 if quick else 40, 20 if quick else 1000)
     results["targets"] = targets(results)
     results["seconds"] = perf_counter() - t0
     print(markdown(results), end="")

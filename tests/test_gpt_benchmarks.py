@@ -73,3 +73,50 @@ def test_reference_and_floor_take_the_same_adam_steps() -> None:
     assert relative_difference(floor.weights(), reference.weights()) < 1e-12
     assert reference.weights() != weights
     assert all(p.grad == 0.0 for p in reference.params)
+
+
+def test_nn_gpt_interpreted_and_compiled_give_the_reference_loss_and_gradients() -> None:
+    from benchmarks import gpt
+
+    weights = tiny_weights(3)
+    check = gpt.cross_check(weights, DOCS, TINY)
+    assert check["max_loss_difference"] <= 1e-12
+    assert check["max_gradient_difference"] <= 1e-12
+
+
+def test_cross_check_catches_one_gradient_off_by_a_millionth(monkeypatch) -> None:
+    from benchmarks import gpt
+
+    right = FloorGPT.gradients
+
+    def one_off(self: FloorGPT) -> list[float]:
+        grads = right(self)
+        grads[-1] += 1e-6 * max(map(abs, grads))  # lm_head's last weight
+        return grads
+
+    monkeypatch.setattr(FloorGPT, "gradients", one_off)
+    with pytest.raises(AssertionError, match="floor .* gradients by 1.0e-06"):
+        gpt.cross_check(tiny_weights(3), DOCS[:1], TINY)
+
+
+def test_nn_gpt_starts_from_the_reference_weights() -> None:
+    import nn
+
+    model = nn.GPT(**TINY, seed=5)
+    assert [p.data for p in model.parameters()] == tiny_weights(5)
+
+
+def test_bench_runs_the_four_side_by_side_and_reports_targets() -> None:
+    from benchmarks import gpt
+
+    g = gpt.bench(2, 3, config=TINY)
+    assert set(g["rows"]) == {gpt.REFERENCE, gpt.INTERPRETER, gpt.COMPILED, gpt.FLOOR}
+    assert all(r["n"] == 2 and r["total"] > 0 for r in g["rows"].values())
+    assert g["bitwise_compiled_equals_interpreter"] is True
+    assert g["max_loss_difference"] <= 1e-9 and g["max_weight_difference"] <= 1e-9
+    assert g["cross_check"]["max_gradient_difference"] <= 1e-12
+    assert g["training"]["steps"] == 3 and g["training"]["seconds"] > 0
+    targets = gpt.targets(g)
+    assert len(targets) == 4 and all(isinstance(t["met"], bool) for t in targets)
+    text = "\n".join(gpt.markdown(g))
+    assert text.startswith("## GPT step") and "| floor (plain floats) |" in text

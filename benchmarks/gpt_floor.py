@@ -207,8 +207,8 @@ class FloorGPT:
         for name in self.names:
             for w, g, m, v in zip(self.W[name], self.grads[name], self.m[name], self.v[name],
                                   strict=True):
-                m[:] = [b1 * mi + (1.0 - b1) * gi for mi, gi in zip(m, g, strict=True)]
-                v[:] = [b2 * vi + (1.0 - b2) * gi * gi for vi, gi in zip(v, g, strict=True)]
-                w[:] = [wi - step_size * mi / (sqrt(vi) / correction2 + eps)
-                        for wi, mi, vi in zip(w, m, v, strict=True)]
+                for i, gi in enumerate(g):
+                    mi = m[i] = b1 * m[i] + (1.0 - b1) * gi
+                    vi = v[i] = b2 * v[i] + (1.0 - b2) * gi * gi
+                    w[i] -= step_size * mi / (sqrt(vi) / correction2 + eps)
         return loss

@@ -111,7 +111,9 @@ def test_bench_runs_the_four_side_by_side_and_reports_targets() -> None:
 
     g = gpt.bench(2, 3, config=TINY)
     assert set(g["rows"]) == {gpt.REFERENCE, gpt.INTERPRETER, gpt.COMPILED, gpt.FLOOR}
-    assert all(r["n"] == 2 and r["total"] > 0 for r in g["rows"].values())
+    assert all(r[clock]["n"] == 2 and r[clock]["total"] > 0 for r in g["rows"].values()
+               for clock in ("cpu", "wall"))
+    assert set(g["cpu"]) == set(g["wall"]) and g["cpu"]["compiled_vs_floor"] > 0
     assert g["bitwise_compiled_equals_interpreter"] is True
     assert g["max_loss_difference"] <= 1e-9 and g["max_weight_difference"] <= 1e-9
     assert g["cross_check"]["max_gradient_difference"] <= 1e-12

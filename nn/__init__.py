@@ -44,7 +44,7 @@ from .rnn import RNN, RNNReadout
 from .sequential import Activation, Sequential
 from .tokenizer import CharTokenizer
 from .train import LOSSES, History, fit
-from .transformer import GPT
+from .transformer import GPT, TransformerBlock
 
 __all__ = [
     "Module",
@@ -90,6 +90,7 @@ __all__ = [
     "max_value",
     "CausalSelfAttention",
     "KVCache",
+    "TransformerBlock",
     "GPT",
     "CharTokenizer",
 ]

@@ -5,7 +5,7 @@ For the vector x of the current position, with ``head_dim = n_embd / n_head``::
     q, k, v = Wq x, Wk x, Wv x                  (linear(x, w)[o] = sum_i w[o][i] x[i])
     append k and v to the cache
     per head h, over the cached positions t = 0 .. now (slices h*head_dim .. of q, k, v):
-        logits_t = q_h . k_h[t] / sqrt(head_dim)
+        logits_t = (q_h / sqrt(head_dim)) . k_h[t]
         weights  = softmax(logits)               (max subtracted: nn.softmax)
         out_h[j] = sum_t weights_t v_h[t][j]
     y = Wo concat(out_0, ..., out_{n_head-1})
@@ -76,15 +76,17 @@ class CausalSelfAttention(Module):
             raise ValueError(f"CausalSelfAttention expected a vector of n_embd = {self.n_embd} "
                              f"values, got {len(x)}")
         xs = [v if isinstance(v, Value) else Value(v) for v in x]
-        q = linear(xs, self.wq)
+        hd = self.head_dim
+        # q scaled once rather than every logit: (q s) . k, one constant and n_embd nodes per
+        # position; s = 0.5 for head_dim 4, so this is (q . k) / 2 bit for bit.
+        scale = Value(hd ** -0.5)
+        q = [qi * scale for qi in linear(xs, self.wq)]
         cache.keys.append(linear(xs, self.wk))
         cache.values.append(linear(xs, self.wv))
-        hd = self.head_dim
-        scale = hd ** -0.5
         out: list[Value] = []
         for h in range(0, self.n_embd, hd):
             q_h = q[h:h + hd]
-            logits = [Value.dot(q_h, k[h:h + hd]) * scale for k in cache.keys]
+            logits = [Value.dot(q_h, k[h:h + hd]) for k in cache.keys]
             weights = softmax(logits)
             out += [Value.dot(weights, [v[j] for v in cache.values]) for j in range(h, h + hd)]
         return linear(out, self.wo)

@@ -10,6 +10,7 @@ prints the loss curve's summary and 20 sampled names, and writes ``out/gpt_loss.
 from __future__ import annotations
 
 import argparse
+import gc
 import math
 import random
 import time
@@ -27,6 +28,9 @@ from .optim import Adam
 from .tokenizer import CharTokenizer, names_tokenizer
 from .transformer import GPT
 
+# Trainer's default: one compiled program per length up to EXACT positions, then block_size's.
+EXACT = 10
+
 __all__ = ["GPT", "Trainer", "Run", "train", "summary", "plot_losses", "main",
            "names_tokenizer"]
 
@@ -36,9 +40,11 @@ class Trainer:
 
     ``compile=True`` runs each document's loss and backward as generated Python, without the
     interpreter, with the same losses and weights bit for bit as ``compile=False``. A document
-    predicting n positions runs the program of the smallest length L >= n in ``lengths``
-    (default ``(8, block_size)``; ``range(1, block_size + 1)`` gives one program per length),
-    traced the first time it is needed and kept in ``programs``. Its inputs are the L
+    predicting n positions runs the program of the smallest length L >= n in ``lengths``,
+    traced the first time it is needed and kept in ``programs``. The default is one program per
+    length up to 10 (names of up to 9 letters: 99% of them) and one of ``block_size`` for the
+    rest, which are too rare to repay compiling their own (about 0.15 s of CPU per position);
+    ``range(1, block_size + 1)`` gives one program per length. A program's inputs are the L
     embeddings wte[tok] + wpe[pos] (n_embd floats each), the L one-hot targets, a mask (1.0 for
     the n real positions, 0.0 after) and 1/n; its loss is sum_pos mask_pos term_pos / n. The
     positions after n are causal padding: no real position attends to them and, masked, they
@@ -58,9 +64,13 @@ class Trainer:
         self.lr = self.optimizer.lr
         self.compile = bool(compile)
         block = model.block_size
-        wanted = (min(8, block), block) if lengths is None else lengths
-        self.lengths = sorted({model._index(n - 1, block, "a program length - 1") + 1
-                               for n in wanted} | {block})
+        wanted = list(range(1, min(EXACT, block) + 1) if lengths is None else lengths)
+        bad = [n for n in wanted if isinstance(n, bool) or not isinstance(n, int)
+               or not 1 <= n <= block]
+        if bad:
+            raise ValueError(f"lengths must be integers from 1 to block_size = {block}, got "
+                             f"{bad[0]!r}")
+        self.lengths = sorted({*wanted, block})
         self.programs: dict[int, Compiled] = {}
         self.k = 0  # steps taken
         # The parameters the compiled programs read: all but the embedding tables, whose rows
@@ -74,12 +84,18 @@ class Trainer:
             raise ValueError(f"this Trainer was made for steps = {self.steps} (its learning rate "
                              "decays to 0 there); make a new one to train further")
         self.optimizer.lr = self.lr * (1.0 - self.k / self.steps)
-        if self.compile:
-            value = self._compiled_step(self.model._tokens(tokens))
-        else:
-            loss = self.model.loss(tokens)
-            loss.backward()
-            value = loss.data
+        enabled = gc.isenabled()
+        gc.disable()  # the graph has no cycles; a collection would only rescan it
+        try:
+            if self.compile:
+                value = self._compiled_step(self.model._tokens(tokens))
+            else:
+                loss = self.model.loss(tokens)
+                loss.backward()
+                value = loss.data
+        finally:
+            if enabled:
+                gc.enable()
         self.optimizer.step()
         self.optimizer.zero_grad()
         self.k += 1
@@ -146,16 +162,18 @@ class Run:
 
 def train(steps: int = 1000, *, seed: int = 42, compile: bool = True, progress: bool = True,
           docs: Sequence[str] | None = None, block_size: int = 16, n_embd: int = 16,
-          n_head: int = 4, n_layer: int = 1, lr: float = 0.01) -> Run:
+          n_head: int = 4, n_layer: int = 1, lr: float = 0.01,
+          lengths: Sequence[int] | None = None) -> Run:
     """Train a fresh ``GPT(seed=seed)`` for ``steps`` steps on ``docs`` (default: the names),
-    shuffled by ``random.Random(seed)``; step k trains on document k % len(docs)."""
+    shuffled by ``random.Random(seed)``; step k trains on document k % len(docs). ``lengths``:
+    the compiled programs (see ``Trainer``)."""
     docs = list(names() if docs is None else docs)
     if not docs:
         raise ValueError("train got no documents")
     tokenizer = CharTokenizer.from_docs(docs)
     random.Random(seed).shuffle(docs)
     model = GPT(tokenizer.vocab_size, block_size, n_embd, n_head, n_layer, seed=seed)
-    trainer = Trainer(model, lr=lr, steps=steps, compile=compile)
+    trainer = Trainer(model, lr=lr, steps=steps, compile=compile, lengths=lengths)
     run = Run(model, tokenizer, trainer=trainer)
     encoded = [tokenizer.encode(doc) for doc in docs]
     bar: Any = None
@@ -175,14 +193,15 @@ def train(steps: int = 1000, *, seed: int = 42, compile: bool = True, progress: 
     return run
 
 
-def summary(losses: Sequence[float], window: int = 100) -> str:
-    """The loss curve in a line: first and last ``window`` steps' means, and uniform guessing."""
+def summary(losses: Sequence[float], window: int = 100, vocab_size: int = 27) -> str:
+    """The loss curve in a line: first and last ``window`` steps' means, and uniform guessing
+    (ln vocab_size)."""
     w = min(window, len(losses))
     if not w:
         return "no steps"
     first, last = sum(losses[:w]) / w, sum(losses[-w:]) / w
     return (f"loss, mean of the first {w} steps {first:.4f}, of the last {w} steps {last:.4f} "
-            f"nats/char (uniform guessing: ln 27 = {math.log(27):.4f})")
+            f"nats/char (uniform guessing: ln {vocab_size} = {math.log(vocab_size):.4f})")
 
 
 def plot_losses(losses: Sequence[float], path: Path, title: str = "", window: int = 50) -> None:
@@ -240,7 +259,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     how = "compiled" if args.compile else "interpreted"
     print(f"{run.model!r}: {len(run.model.parameters())} parameters, {args.steps} steps "
           f"({how}) in {run.seconds:.1f} s")
-    print(summary(run.losses))
+    print(summary(run.losses, vocab_size=run.model.vocab_size))
     rng = random.Random(args.seed)
     print(f"{args.samples} samples at temperature {args.temperature}:")
     for i in range(args.samples):
@@ -255,7 +274,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / "gpt_loss.png"
-    plot_losses(run.losses, path, title=f"{run.model!r}, seed {args.seed}")
+    m = run.model
+    plot_losses(run.losses, path, title=f"nn.GPT, {m.n_layer} layer, {m.n_head} heads, width "
+                f"{m.n_embd}, block {m.block_size}; seed {args.seed}")
     print(f"wrote {path}")
     return 0
 

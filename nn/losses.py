@@ -132,7 +132,8 @@ def logsumexp(values: Sequence[Scalar]) -> Value:
     if not xs:
         raise ValueError("logsumexp of an empty list of values")
     m = max_value(xs)
-    return Value.sum([(x - m).exp() for x in xs]).log() + m
+    neg = -m  # once: x - m is x + (-m)
+    return Value.sum([(x + neg).exp() for x in xs]).log() + m
 
 
 def log_softmax(logits: Sequence[Scalar]) -> list[Value]:
@@ -152,8 +153,8 @@ def softmax(values: Sequence[Scalar]) -> list[Value]:
     xs = [_value(x) for x in values]
     if not xs:
         raise ValueError("softmax of an empty list of values")
-    m = max_value(xs)
-    es = [(x - m).exp() for x in xs]
+    neg = -max_value(xs)  # once: x - m is x + (-m)
+    es = [(x + neg).exp() for x in xs]
     total = Value.sum(es)
     return [e / total for e in es]
 

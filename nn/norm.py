@@ -167,6 +167,10 @@ class RMSNorm(Module):
         return {"normalized_shape": self.normalized_shape, "eps": self.eps,
                 "elementwise_affine": self.elementwise_affine}
 
+    @classmethod
+    def parameter_count(cls, config: dict[str, Any]) -> int | None:
+        return _affine_count(config, 1)
+
     def __repr__(self) -> str:
         affine = "" if self.elementwise_affine else ", elementwise_affine=False"
         return f"RMSNorm({self.normalized_shape}, eps={self.eps!r}{affine})"
@@ -211,9 +215,21 @@ class LayerNorm(Module):
         return {"normalized_shape": self.normalized_shape, "eps": self.eps,
                 "elementwise_affine": self.elementwise_affine}
 
+    @classmethod
+    def parameter_count(cls, config: dict[str, Any]) -> int | None:
+        return _affine_count(config, 2)
+
     def __repr__(self) -> str:
         affine = "" if self.elementwise_affine else ", elementwise_affine=False"
         return f"LayerNorm({self.normalized_shape}, eps={self.eps!r}{affine})"
+
+
+def _affine_count(config: dict[str, Any], per_feature: int) -> int | None:
+    """normalized_shape * per_feature parameters, or 0 without elementwise_affine."""
+    n, affine = config.get("normalized_shape"), config.get("elementwise_affine", True)
+    if not isinstance(n, int) or isinstance(n, bool) or not isinstance(affine, bool):
+        return None
+    return n * per_feature if affine else 0
 
 
 def _vector(x: Sequence[Value | float], n: int, what: str) -> list[Value]:

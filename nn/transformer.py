@@ -43,13 +43,15 @@ from .tokenizer import CharTokenizer, names_tokenizer
 STD = 0.08  # microgpt's initial weights: N(0, 0.08**2)
 
 
-class Block(Module):
-    """x = x + attn(rmsnorm(x)); x = x + fc2 relu(fc1 rmsnorm(x))."""
+class TransformerBlock(Module):
+    """x = x + attn(rmsnorm(x)); x = x + fc2 relu(fc1 rmsnorm(x)); weights N(0, 0.08**2)."""
 
-    def __init__(self, n_embd: int, n_head: int, *, rng: Any) -> None:
-        self.attn = CausalSelfAttention(n_embd, n_head, std=STD, rng=rng)
-        self.fc1 = matrix(4 * n_embd, n_embd, rng, STD)
-        self.fc2 = matrix(n_embd, 4 * n_embd, rng, STD)
+    def __init__(self, n_embd: int, n_head: int, *, seed: int | None = None,
+                 rng: random.Random | None = None) -> None:
+        draw = rng_for(seed, rng)
+        self.attn = CausalSelfAttention(n_embd, n_head, std=STD, rng=draw)
+        self.fc1 = matrix(4 * self.attn.n_embd, self.attn.n_embd, draw, STD)
+        self.fc2 = matrix(self.attn.n_embd, 4 * self.attn.n_embd, draw, STD)
         self.label_parameters()
 
     def __call__(self, x: list[Value], cache: KVCache) -> list[Value]:  # type: ignore[override]
@@ -62,6 +64,17 @@ class Block(Module):
     def named_parameters(self) -> list[tuple[str, Value]]:
         return ([(f"attn.{name}", p) for name, p in self.attn.named_parameters()]
                 + named_matrix("mlp.fc1", self.fc1) + named_matrix("mlp.fc2", self.fc2))
+
+    def config(self) -> dict[str, Any]:
+        return {"n_embd": self.attn.n_embd, "n_head": self.attn.n_head}
+
+    @classmethod
+    def parameter_count(cls, config: dict[str, Any]) -> int | None:
+        d = config.get("n_embd")
+        return 12 * d * d if isinstance(d, int) and not isinstance(d, bool) else None
+
+    def __repr__(self) -> str:
+        return f"TransformerBlock(n_embd={self.attn.n_embd}, n_head={self.attn.n_head})"
 
 
 class GPT(Module):
@@ -80,7 +93,8 @@ class GPT(Module):
         rng = rng_for(seed, None)
         self.wte = matrix(self.vocab_size, self.n_embd, rng, STD)
         self.wpe = matrix(self.block_size, self.n_embd, rng, STD)
-        self.layers = [Block(self.n_embd, self.n_head, rng=rng) for _ in range(self.n_layer)]
+        self.layers = [TransformerBlock(self.n_embd, self.n_head, rng=rng)
+                       for _ in range(self.n_layer)]
         self.lm_head = matrix(self.vocab_size, self.n_embd, rng, STD)
         self.label_parameters()
 

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import nn
-from autograd_tiny import Value
+from autograd_tiny import Value, compile
 
 
 def _numeric_grads(f, xs, eps=1e-6):
@@ -171,3 +171,16 @@ def test_cross_entropy_gradient_is_softmax_minus_one_hot(xs, data):
     total = sum(math.exp(x) for x in xs)
     expected = [math.exp(x) / total - (1.0 if i == target else 0.0) for i, x in enumerate(xs)]
     assert [v.grad for v in logits] == pytest.approx(expected, rel=1e-9, abs=1e-12)
+
+
+def test_softmax_compiles_to_one_trace_whichever_input_is_largest():
+    """max(values) compared Values, so each new argmax traced again; relu's max does not."""
+    c = compile(lambda a, b, c: nn.softmax([a, b, c])[0] + nn.log_softmax([a, b, c])[1]
+                + nn.cross_entropy([a, b, c], 2), [1.0, 2.0, 3.0])
+    for xs in ([3.0, 2.0, 1.0], [1.0, 5.0, -2.0], [0.0, 0.0, 0.0], [-3.0, 1.0, 4.0]):
+        value, grads = c.value_and_grad(*xs)
+        vs = [Value(x) for x in xs]
+        out = nn.softmax(vs)[0] + nn.log_softmax(vs)[1] + nn.cross_entropy(vs, 2)
+        out.backward()
+        assert value == out.data and list(grads) == [v.grad for v in vs]
+    assert len(c.traces) == 1 and c.interpreted == 0

@@ -209,8 +209,9 @@ def bench(n_steps: int, train_steps: int, seed: int = 42,
                                   config["n_embd"], config["n_layer"]):
         raise AssertionError("nn.GPT's initial weights are not microgpt's draw")
     timed = docs[:n_steps]
-    # the first two names and the first long one: both of the compiled trainer's programs
-    long = next(d for d in docs if len(d) + 1 > 8)
+    # the first two names and the first one longer than 10 positions, which runs the compiled
+    # trainer's padded program
+    long = next(d for d in docs if len(d) + 1 > 10)
     check = cross_check(weights, [*docs[:2], long], config)
     warm = _warmup_docs(timed, config["block_size"])
     impls = implementations(weights, len(warm) + len(timed), config)

@@ -22,7 +22,7 @@ from typing import Any
 
 from autograd_tiny import compile as compile_fn
 
-from . import demo, player, workloads
+from . import demo, gpt, player, workloads
 
 RESULTS = Path(__file__).parent / "results" / "latest.json"
 TARGET_VS_MICROGRAD = 20.0
@@ -266,6 +266,8 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
                     "measured": f"loop {o['loop_ratio']:.2f}x, "
                     f"whole backward {o['backward_ratio']:.2f}x",
                     "met": o["loop_ratio"] <= 1.1})
+    if results.get("gpt"):
+        out += gpt.targets(results["gpt"])
     return out
 
 
@@ -369,6 +371,8 @@ def markdown(results: dict[str, Any]) -> str:
                   f"backward() / (toposort + minimal) = {o['backward_ratio']:.2f}", ""]
     if results.get("player"):
         lines += player.markdown(results["player"])
+    if results.get("gpt"):
+        lines += gpt.markdown(results["gpt"])
     lines += ["## Targets", "", "| target | measured | met |", "|---|---|---|"]
     for t in results["targets"]:
         lines.append(f"| {t['target']} | {t['measured']} | {'yes' if t['met'] else 'NO'} |")
@@ -389,13 +393,14 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
                         help="timed rounds for the demo step and overhead (default 11; quick 2)")
     parser.add_argument("--json", type=Path, default=RESULTS, help=f"default {RESULTS}")
     parser.add_argument("--only", action="append",
-                        choices=["demo", "chain", "wide", "compiled", "overhead", "player"],
+                        choices=["demo", "chain", "wide", "compiled", "overhead", "player",
+                                 "gpt"],
                         help="run only this benchmark (repeatable)")
     args = parser.parse_args(argv)
     quick = args.quick
     repeat = args.repeat or (2 if quick else 11)
     # The player's benchmark starts a browser: in a full run, or when asked for.
-    only = set(args.only or ["demo", "chain", "wide", "compiled", "overhead",
+    only = set(args.only or ["demo", "chain", "wide", "compiled", "overhead", "gpt",
                              *([] if quick else ["player"])])
     results: dict[str, Any] = {"machine": machine(), "quick": quick, "repeat": repeat,
                                "argv": list(argv if argv is not None else sys.argv[1:])}
@@ -415,6 +420,8 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         results["overhead"] = bench_overhead(20 if quick else 100, repeat)
     if "player" in only:
         results["player"] = player.bench(quick)
+    if "gpt" in only:
+        results["gpt"] = gpt.bench(2 if quick else 40, 20 if quick else 1000)
     results["targets"] = targets(results) + (player.targets(results["player"])
                                              if "player" in results else [])
     results["seconds"] = perf_counter() - t0

@@ -67,7 +67,9 @@ def test_chain_and_minimal_backprop_agree_with_the_engine() -> None:
 
 def test_quick_run_prints_tables_and_writes_json(tmp_path, capsys) -> None:
     out = tmp_path / "results.json"
-    results = run.main(["--quick", "--json", str(out)])
+    # the GPT benchmark has its own quick test (tests/test_gpt_benchmarks.py)
+    only = [f"--only={b}" for b in ("demo", "chain", "wide", "compiled", "overhead")]
+    results = run.main(["--quick", "--json", str(out), *only])
     text = capsys.readouterr().out
     for heading in ("## Demo step", "## Deep chain", "## Wide graph", "## Compiled whole",
                     "## First-order backward overhead", "## Targets"):

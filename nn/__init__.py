@@ -23,7 +23,7 @@ from .losses import (
     mse_loss,
     softmax,
 )
-from .module import Module, StateDictError, load
+from .module import Module, StateDictError, load, register
 from .norm import BatchNorm
 from .optim import (
     SGD,
@@ -42,6 +42,11 @@ from .rnn import RNN, RNNReadout
 from .sequential import Activation, Sequential
 from .train import LOSSES, History, fit
 
+# The modules nn.load rebuilds, each saved under its class name.
+for _saved in (Neuron, Layer, MLP, BatchNorm, Sequential, Activation, RNN, RNNReadout):
+    register(_saved)
+del _saved
+
 __all__ = [
     "Module",
     "Neuron",
@@ -56,6 +61,7 @@ __all__ = [
     "RNNReadout",
     "StateDictError",
     "load",
+    "register",
     "mse_loss",
     "hinge_loss",
     "binary_cross_entropy",

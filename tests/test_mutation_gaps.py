@@ -270,6 +270,7 @@ def test_load_says_exactly_what_is_wrong_with_a_file(tmp_path, doc, problem) -> 
     assert str(info.value).startswith(f"{path} is not a saved autograd-tiny model: {problem}")
 
 
+@nn.register
 class _Sized(nn.Module):
     def __init__(self, n: int, sizes: list[int] | None = None) -> None:
         self.w = [Value(0.5) for _ in range(n)]
@@ -449,6 +450,7 @@ def test_a_saved_file_is_indented_strict_json(tmp_path) -> None:  # type: ignore
     nn.Neuron(1, rng=__import__("random").Random(0)).save(path)
     assert path.read_text().startswith('{\n "format": "autograd-tiny.nn",\n "version": 1,\n')
 
+    @nn.register
     class Odd(nn.Module):
         def config(self) -> dict[str, object]:
             return {"scale": math.nan}

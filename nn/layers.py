@@ -30,6 +30,7 @@ from typing import Any
 
 from autograd_tiny import Value
 
+from . import pytorch
 from .module import Module
 
 Input = Sequence[Value | float] | Value | float
@@ -250,17 +251,28 @@ class MLP(Module):
         return [p for layer in self.layers for n in layer.neurons for p in (*n.w, n.b)]
 
     def to_torch(self, dtype: Any = None) -> Any:
-        """The same network as a ``torch.nn.Sequential`` (``nn.pytorch.to_torch``)."""
-        from .pytorch import to_torch
-
-        return to_torch(self, dtype)
+        """The same network as a ``torch.nn.Sequential`` of ``Linear`` and activation modules,
+        with the model's weights, in ``dtype`` (default ``torch.float64``, which holds every
+        weight exactly). The two share nothing: training one leaves the other as it was."""
+        return pytorch.sequential([([[w.data for w in n.w] for n in layer.neurons],
+                                    [n.b.data for n in layer.neurons], layer.activation)
+                                   for layer in self.layers], dtype)
 
     @classmethod
     def from_torch(cls, seq: Any) -> MLP:
-        """An MLP equal to a ``torch.nn.Sequential`` of Linear and activation modules."""
-        from .pytorch import from_torch
-
-        return from_torch(seq)
+        """An MLP equal to a ``torch.nn.Sequential`` of ``Linear`` layers, each followed by at
+        most one of ``ReLU``, ``Tanh``, ``Sigmoid``, ``LeakyReLU(0.01)``, the same one after
+        every hidden layer (``nn.pytorch.read``)."""
+        layers = pytorch.read(seq)
+        hidden = layers[0][2] if len(layers) > 1 else "relu"
+        model = cls(len(layers[0][0][0]), [len(bias) for _, bias, _ in layers], hidden,
+                    layers[-1][2], seed=0)  # seeded so that the global random stream is left alone
+        for layer, (weight, bias, _) in zip(model.layers, layers, strict=True):
+            for neuron, row, b in zip(layer.neurons, weight, bias, strict=True):
+                for w, value in zip(neuron.w, row, strict=True):
+                    w.data = value
+                neuron.b.data = b
+        return model
 
     def config(self) -> dict[str, Any]:
         return {"nin": self.nin, "nouts": self.nouts, "activation": self.activation,

@@ -45,7 +45,10 @@ ACTIVATIONS: dict[str, Callable[[Value], Value] | None] = {
 
 
 def _activation(name: object, what: str = "activation") -> Callable[[Value], Value] | None:
-    if not isinstance(name, str) or name not in ACTIVATIONS:
+    if not isinstance(name, str):
+        raise TypeError(f"{what} must be a str, one of {', '.join(ACTIVATIONS)}; got "
+                        f"{type(name).__name__} {name!r:.40}")
+    if name not in ACTIVATIONS:
         raise ValueError(f"unknown {what} {name!r}; choose one of {', '.join(ACTIVATIONS)}")
     return ACTIVATIONS[name]
 
@@ -55,6 +58,9 @@ INITS = ("uniform", "xavier", "he")
 
 def _init_bound(init: object, fan_in: int, fan_out: int) -> float:
     """a of U(-a, a): 1 (uniform), sqrt(6 / (fan_in + fan_out)) (xavier), sqrt(6 / fan_in) (he)."""
+    if not isinstance(init, str):
+        raise TypeError(f"init must be a str, one of {', '.join(INITS)}; got "
+                        f"{type(init).__name__} {init!r:.40}")
     if init == "uniform":
         return 1.0
     if init == "xavier":
@@ -80,6 +86,19 @@ def _flag(x: object, what: str) -> bool:
     if not isinstance(x, bool):
         raise TypeError(f"{what} must be True or False, got {type(x).__name__} {x!r}")
     return x
+
+
+def _rng(rng: object) -> random.Random | None:
+    if rng is not None and not isinstance(rng, random.Random):
+        raise TypeError(f"rng must be a random.Random or None, got {type(rng).__name__} "
+                        f"{rng!r:.40}")
+    return rng
+
+
+def _seed(seed: object) -> int | None:
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+        raise TypeError(f"seed must be an int or None, got {type(seed).__name__} {seed!r:.40}")
+    return seed
 
 
 def _inputs(x: Input, nin: int) -> list[Value]:
@@ -110,7 +129,7 @@ class Neuron(Module):
         self.init, self.fan_out = init, fan_out
         self.activation = activation
         self.fused = _flag(fused, "fused")
-        uniform = random.uniform if rng is None else rng.uniform
+        uniform = random.uniform if _rng(rng) is None else rng.uniform  # type: ignore[union-attr]
         self.w = [Value(uniform(-bound, bound)) for _ in range(nin)]
         self.b = Value(0.0)
         self.label_parameters()
@@ -159,6 +178,7 @@ class Layer(Module):
                  init: str = "uniform") -> None:
         nin, nout = _size(nin, "nin"), _size(nout, "nout")
         _activation(activation)
+        _rng(rng)
         _init_bound(init, nin, nout)
         self.init = init
         self.nin = nin
@@ -217,7 +237,7 @@ class MLP(Module):
         _activation(output_activation, "output_activation")
         _init_bound(init, 1, 1)
         self.init = init
-        rng = None if seed is None else random.Random(seed)
+        rng = None if _seed(seed) is None else random.Random(seed)
         last = len(nouts) - 1
         self.activation = activation
         self.output_activation = output_activation

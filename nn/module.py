@@ -41,10 +41,12 @@ def register(cls: T, name: str | None = None) -> T:
     (its class name by default). Use as a decorator, ``@nn.register``, or call it with a
     name: ``nn.register(MyMLP, "my_mlp")``. A name already taken by another class is refused."""
     if not (isinstance(cls, type) and issubclass(cls, Module)):
-        raise TypeError(f"register takes a subclass of nn.Module, got {cls!r:.60}")
+        raise TypeError(f"register takes a subclass of nn.Module, got {type(cls).__name__} "
+                        f"{cls!r:.60}")
     name = cls.__name__ if name is None else name
     if not isinstance(name, str) or not name:
-        raise TypeError(f"register's name must be a non-empty str, got {name!r:.60}")
+        raise TypeError(f"register's name must be a non-empty str, got {type(name).__name__} "
+                        f"{name!r:.60}")
     taken, named = _TYPES.get(name), _NAMES.get(cls)
     if taken is not None and taken is not cls:
         raise ValueError(f"the saved-model name {name!r} already belongs to "
@@ -299,6 +301,9 @@ def load(path: str | os.PathLike[str], *, max_bytes: int = MAX_BYTES) -> Module:
     not in this format, a config describing more parameters than the weights saved, or
     weights that do not fit the architecture (a ``StateDictError``, also a ``KeyError``).
     """
+    if isinstance(max_bytes, bool) or not isinstance(max_bytes, int):
+        raise TypeError(f"max_bytes must be an int, got {type(max_bytes).__name__} "
+                        f"{max_bytes!r:.40}")
     where = os.fspath(path)
     text = _read_bounded(where, max_bytes)
     try:

@@ -359,31 +359,27 @@ def _exactly(f: Callable[..., Fraction]) -> Callable[..., float]:
     return lambda *xs: float(f(*map(Fraction, xs)))
 
 
-def _series(terms: Iterable[float]) -> float:
-    return math.fsum(terms)
-
-
 def _exp_series(x: float) -> float:
     """e^x = sum x^k / k! (for x < 0, 1 / e^-x: a series of terms of one sign, no cancelling)"""
     if x < 0.0:
         return 1.0 / _exp_series(-x)
-    return _series(x**k / math.factorial(k) for k in range(100))
+    return math.fsum(x**k / math.factorial(k) for k in range(100))
 
 
 def _log_series(x: float) -> float:
     """log x = 2 atanh(z) = 2 sum z^(2k+1) / (2k+1), z = (x - 1) / (x + 1)"""
     z = (x - 1.0) / (x + 1.0)
-    return 2.0 * _series(z ** (2 * k + 1) / (2 * k + 1) for k in range(600))
+    return 2.0 * math.fsum(z ** (2 * k + 1) / (2 * k + 1) for k in range(600))
 
 
 def _sin_series(x: float) -> float:
     """sin x = sum (-1)^k x^(2k+1) / (2k+1)!"""
-    return _series((-1) ** k * x ** (2 * k + 1) / math.factorial(2 * k + 1) for k in range(40))
+    return math.fsum((-1) ** k * x ** (2 * k + 1) / math.factorial(2 * k + 1) for k in range(40))
 
 
 def _cos_series(x: float) -> float:
     """cos x = sum (-1)^k x^(2k) / (2k)!"""
-    return _series((-1) ** k * x ** (2 * k) / math.factorial(2 * k) for k in range(40))
+    return math.fsum((-1) ** k * x ** (2 * k) / math.factorial(2 * k) for k in range(40))
 
 
 def _dot_sum(*xs: Fraction) -> Fraction:

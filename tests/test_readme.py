@@ -26,11 +26,23 @@ def test_readme_block_runs_and_prints_what_its_comments_say(
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
         exec(compile(source, f"README block {index}", "exec"), {"__name__": "__readme__"})
-    # A comment of the form `print(...)  # -> text` promises that line prints `text`.
-    promised = [m.group(1).strip() for m in re.finditer(r"^print\(.*?#\s*->\s*(.*)$", source, re.M)]
+    # A comment of the form `print(...)  # -> text` promises that line prints `text`, and a
+    # comment line `#   -> more` right after it the next line printed, `more` (indent kept).
     printed = out.getvalue().splitlines()
-    missing = [p for p in promised if p not in printed]
-    assert not missing, f"README block {index} promised {missing}, printed {printed}"
+    lines = source.splitlines()
+    for i, line in enumerate(lines):
+        first = re.match(r"^print\(.*?#\s*->\s*(.*)$", line)
+        if not first:
+            continue
+        promised = [first.group(1).strip()]
+        for more in lines[i + 1:]:
+            follow = re.match(r"^#\s*-> (.*)$", more)
+            if not follow:
+                break
+            promised.append(follow.group(1).rstrip())
+        starts = [k for k, p in enumerate(printed) if p == promised[0]]
+        assert any(printed[k:k + len(promised)] == promised for k in starts), \
+            f"README block {index} promised {promised}, printed {printed}"
 
 
 def test_readme_links_and_pictures_exist() -> None:

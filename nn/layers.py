@@ -23,6 +23,7 @@ fan_out = nout of the layer (1 for a lone ``Neuron``):
 from __future__ import annotations
 
 import math
+import numbers
 import operator
 import random
 from collections.abc import Callable, Sequence
@@ -96,9 +97,11 @@ def _rng(rng: object) -> random.Random | None:
 
 
 def _seed(seed: object) -> int | None:
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+    if seed is None:
+        return None
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
         raise TypeError(f"seed must be an int or None, got {type(seed).__name__} {seed!r:.40}")
-    return seed
+    return int(seed)
 
 
 def _inputs(x: Input, nin: int) -> list[Value]:
@@ -129,7 +132,8 @@ class Neuron(Module):
         self.init, self.fan_out = init, fan_out
         self.activation = activation
         self.fused = _flag(fused, "fused")
-        uniform = random.uniform if _rng(rng) is None else rng.uniform  # type: ignore[union-attr]
+        draw = _rng(rng)
+        uniform = random.uniform if draw is None else draw.uniform
         self.w = [Value(uniform(-bound, bound)) for _ in range(nin)]
         self.b = Value(0.0)
         self.label_parameters()
@@ -237,7 +241,8 @@ class MLP(Module):
         _activation(output_activation, "output_activation")
         _init_bound(init, 1, 1)
         self.init = init
-        rng = None if _seed(seed) is None else random.Random(seed)
+        seed = _seed(seed)
+        rng = None if seed is None else random.Random(seed)
         last = len(nouts) - 1
         self.activation = activation
         self.output_activation = output_activation

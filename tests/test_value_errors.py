@@ -25,7 +25,7 @@ BINARY = [operator.add, operator.sub, operator.mul, operator.truediv, operator.p
 
 
 @pytest.mark.parametrize("op", BINARY, ids=lambda f: f.__name__)
-@pytest.mark.parametrize("other", ["x", None, [1.0], object()], ids=repr)
+@pytest.mark.parametrize("other", ["x", None, [1.0], object()], ids=lambda v: type(v).__name__)
 def test_every_operator_returns_notimplemented_for_a_non_number(op, other) -> None:  # type: ignore[no-untyped-def]
     v = Value(2.0)
     for left, right in ((v, other), (other, v)):

@@ -132,7 +132,7 @@ def backward(root: Value, grad: Any = 1.0, *, create_graph: bool = False) -> Non
     gc.disable()
     try:
         order = toposort(root, leaves=False)
-        for node in order:  # this pass's values only, in every node a picture would show
+        for node in order:  # op nodes hold this pass's grads only; leaf grads accumulate
             node.grad = 0.0
         root.grad += grad
         chain_rule(order, create_graph)

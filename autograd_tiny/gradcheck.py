@@ -57,7 +57,10 @@ def gradcheck(f: Callable[..., Value], inputs: Iterable[float] | float, *, eps: 
     eps = _positive(eps, "eps")
     atol = _non_negative(atol, "atol")
     rtol = _non_negative(rtol, "rtol")
-    if order not in (1, 2) or isinstance(order, bool):
+    if type(order) is not int:
+        raise TypeError(f"gradcheck order must be an int (1 or 2), got {type(order).__name__} "
+                        f"{order!r:.40}")
+    if order not in (1, 2):
         raise ValueError(f"gradcheck order must be 1 or 2, got {order!r}")
     labels = _labels(f, len(xs))
     for x, name in zip(xs, labels, strict=True):

@@ -35,6 +35,9 @@ class _Switch(contextlib.ContextDecorator):
     def __new__(cls, func: F | None = None) -> Any:
         # `@no_grad` without parentheses decorates `func` directly.
         if func is not None:
+            if not callable(func):
+                raise TypeError(f"{cls.__name__} takes a function to decorate or nothing, got "
+                                f"{type(func).__name__} {func!r:.40}")
             return cls()(func)
         return super().__new__(cls)
 

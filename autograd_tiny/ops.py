@@ -32,6 +32,7 @@ derivative jumps, ``poles`` the points to keep away from.
 
 from __future__ import annotations
 
+import ast
 import functools
 import math
 import numbers
@@ -40,6 +41,7 @@ import re
 import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any, Protocol
 
 # Sampling ranges for the op-sweeping tests and the strategies.
@@ -146,6 +148,9 @@ class Op:
     commutative: bool = False  # operand order does not matter (pictures leave edges unnamed)
     constants: tuple[str, ...] = ()  # operands the public API takes as plain numbers
     variadic: Variadic | None = None
+    # The forward written a second, independent way (a series, another formula, exact
+    # rational arithmetic): the tests compare the two, so a slip in either shows.
+    reference: Callable[..., float] | None = None
     # rule(out, *operands) -> partials, generated from the texts (not given)
     rule: Callable[..., tuple[Any, ...]] = field(init=False, repr=False)
 
@@ -247,10 +252,37 @@ def fill(text: str, values: Mapping[str, str]) -> str:
     return _NAME.sub(replace, text)
 
 
+def _check_names(op: Op) -> None:
+    """Refuse, when the table is built, a formula that is not Python or that uses a name
+    other than the op's operands, ``out`` and the functions of ``FORMULA_GLOBALS``: it
+    would otherwise fail with a bare NameError in the middle of some later backward."""
+    functions = sorted(set(FORMULA_GLOBALS) - {"__builtins__"})
+    if op.variadic is None:
+        texts, operands = op.partials, sorted(op.args)
+    else:
+        texts, operands = op.variadic.partials, sorted(g for g, _ in op.variadic.groups)
+    known = {"out", *functions, *operands} | ({"i"} if op.variadic else set())
+    for k, text in enumerate(texts):
+        try:
+            tree = ast.parse(text, mode="eval")
+        except SyntaxError as e:
+            raise ValueError(f"op {op.name!r}: partial derivative {k} {text!r} is not a Python "
+                             f"expression ({e.msg})") from None
+        unknown = sorted({node.id for node in ast.walk(tree)
+                          if isinstance(node, ast.Name) and node.id not in known})
+        if unknown:
+            raise ValueError(
+                f"op {op.name!r}: partial derivative {k} {text!r} uses {', '.join(unknown)}, "
+                f"which is neither an operand ({', '.join(operands)}), out, nor a formula "
+                f"function ({', '.join(functions)}); a new function goes in "
+                "ops.FORMULA_GLOBALS")
+
+
 def _generate_rule(op: Op) -> Callable[..., tuple[Any, ...]]:
     """The function the engine calls, made from the op's texts: for a fixed arity
     ``lambda out, a, b: (b, a)``; for a variadic op one that splits its operands into groups
     and evaluates each group's text at every index."""
+    _check_names(op)
     if op.variadic is None:
         partials = "".join(f"{text}, " for text in op.partials)
         source = f"lambda {', '.join(('out', *op.args))}: ({partials})"
@@ -320,6 +352,50 @@ def _dot(*operands: float) -> float:
     return _add_in_order(products, start)
 
 
+# Second formulas for the forwards (Op.reference), written independently of them: exact rational
+# arithmetic, Taylor series, identities between functions.
+def _exactly(f: Callable[..., Fraction]) -> Callable[..., float]:
+    """f evaluated exactly on the floats as fractions, rounded once."""
+    return lambda *xs: float(f(*map(Fraction, xs)))
+
+
+def _exp_series(x: float) -> float:
+    """e^x = sum x^k / k! (for x < 0, 1 / e^-x: a series of terms of one sign, no cancelling)"""
+    if x < 0.0:
+        return 1.0 / _exp_series(-x)
+    return math.fsum(x**k / math.factorial(k) for k in range(100))
+
+
+def _log_series(x: float) -> float:
+    """log x = 2 atanh(z) = 2 sum z^(2k+1) / (2k+1), z = (x - 1) / (x + 1)"""
+    z = (x - 1.0) / (x + 1.0)
+    return 2.0 * math.fsum(z ** (2 * k + 1) / (2 * k + 1) for k in range(600))
+
+
+def _sin_series(x: float) -> float:
+    """sin x = sum (-1)^k x^(2k+1) / (2k+1)!"""
+    return math.fsum((-1) ** k * x ** (2 * k + 1) / math.factorial(2 * k + 1) for k in range(40))
+
+
+def _cos_series(x: float) -> float:
+    """cos x = sum (-1)^k x^(2k) / (2k)!"""
+    return math.fsum((-1) ** k * x ** (2 * k) / math.factorial(2 * k) for k in range(40))
+
+
+def _dot_sum(*xs: Fraction) -> Fraction:
+    """sum w[i] x[i] (+ b), operands (*w, *x[, b])"""
+    k = len(xs) // 2
+    return sum((xs[i] * xs[k + i] for i in range(k)), xs[-1] if len(xs) % 2 else Fraction(0))
+
+
+def _newton_sqrt(x: float) -> float:
+    """y = (y + x / y) / 2 until it settles"""
+    y = max(x, 1.0)
+    for _ in range(100):
+        y = (y + x / y) / 2.0
+    return y
+
+
 def _dot_call(n: int) -> str:
     k = n // 2
     ws = ", ".join(f"w[{i}]" for i in range(k))
@@ -346,42 +422,52 @@ OPS: dict[str, Op] = {
     op.name: op
     for op in (
         Op("+", 2, operator.add, ("1", "1"), Domain((ANY_RANGE, ANY_RANGE)),
-           call="a + b", math="a + b", commutative=True),
+           call="a + b", math="a + b", commutative=True,
+           reference=_exactly(operator.add)),
         Op("*", 2, operator.mul, ("b", "a"), Domain((ANY_RANGE, ANY_RANGE)),
-           call="a * b", math="a * b", commutative=True),
+           call="a * b", math="a * b", commutative=True,
+           reference=_exactly(operator.mul)),
         Op("/", 2, operator.truediv, ("1 / b", "-out / b"),
-           Domain((ANY_RANGE, ANY_RANGE), poles=(0.0,)), call="a / b", math="a / b"),
+           Domain((ANY_RANGE, ANY_RANGE), poles=(0.0,)), call="a / b", math="a / b",
+           reference=_exactly(operator.truediv)),
         # NOTE: where a <= 0 the exponent is a constant (the forward refuses a Value exponent
         # with a < 0), so d/da holds b constant and d/db is 0; a**0 = 1, so d/da = 0 at b = 0.
         Op("**", 2, _real_power,
            ("(b * a**(b - 1) if a > 0 else b * a**(const(b) - 1) if const(b) else 0)",
             "(out * log(a) if a > 0 else 0)"),
-           Domain((POSITIVE_RANGE, ANY_RANGE)), call="a ** b", math="a ** b"),
-        Op("-", 1, operator.neg, ("-1",), ON_ANY, call="-x", math="-x"),
+           Domain((POSITIVE_RANGE, ANY_RANGE)), call="a ** b", math="a ** b",
+           reference=lambda a, b: _exp_series(b * _log_series(a))),
+        Op("-", 1, operator.neg, ("-1",), ON_ANY, call="-x", math="-x",
+           reference=_exactly(lambda x: 0 - x)),
         # NOTE: abs'(0) = 0, as in PyTorch.
-        Op("abs", 1, abs, ("sign(x)",), Domain((ANY_RANGE,), kinks=(0.0,)), call="abs(x)"),
-        Op("exp", 1, math.exp, ("out",), ON_ANY),
-        Op("log", 1, math.log, ("1 / x",), ON_POSITIVE),
-        Op("sqrt", 1, math.sqrt, ("0.5 / out",), ON_POSITIVE),
-        Op("tanh", 1, math.tanh, ("(1 - out**2)",), ON_ANY),
-        Op("sigmoid", 1, _sigmoid, ("out * (1 - out)",), ON_ANY),
+        Op("abs", 1, abs, ("sign(x)",), Domain((ANY_RANGE,), kinks=(0.0,)), call="abs(x)",
+           reference=lambda x: max(x, -x)),
+        Op("exp", 1, math.exp, ("out",), ON_ANY, reference=_exp_series),
+        Op("log", 1, math.log, ("1 / x",), ON_POSITIVE, reference=_log_series),
+        Op("sqrt", 1, math.sqrt, ("0.5 / out",), ON_POSITIVE, reference=_newton_sqrt),
+        Op("tanh", 1, math.tanh, ("(1 - out**2)",), ON_ANY,
+           reference=lambda x: 1.0 - 2.0 / (_exp_series(2.0 * x) + 1.0)),
+        Op("sigmoid", 1, _sigmoid, ("out * (1 - out)",), ON_ANY,
+           reference=lambda x: (1.0 + math.tanh(x / 2.0)) / 2.0),
         # NOTE: relu'(0) = 0, as in PyTorch; like PyTorch (and micrograd) NaN and -0.0 pass
         # through, and relu'(NaN) = 1.
         Op("relu", 1, lambda x: 0.0 if x < 0.0 else x, ("(0 if x <= 0 else 1)",),
-           Domain((ANY_RANGE,), kinks=(0.0,))),
+           Domain((ANY_RANGE,), kinks=(0.0,)), reference=lambda x: (x + abs(x)) / 2.0),
         # NOTE: leaky_relu'(0) = slope, as in PyTorch.
         Op("leaky_relu", 2, lambda x, slope: x if x > 0.0 else slope * x,
            ("(1 if x > 0 else slope)", "(0 if x > 0 else x)"),
            Domain((ANY_RANGE, (0.01, 0.3)), kinks=(0.0,)), args=("x", "slope"),
-           constants=("slope",)),
-        Op("softplus", 1, _softplus, ("sigmoid(x)",), ON_ANY),
-        Op("sin", 1, math.sin, ("cos(x)",), ON_ANY),
-        Op("cos", 1, math.cos, ("-sin(x)",), ON_ANY),
+           constants=("slope",), reference=lambda x, slope: max(x, slope * x)),
+        Op("softplus", 1, _softplus, ("sigmoid(x)",), ON_ANY,
+           reference=lambda x: _log_series(1.0 + _exp_series(x))),
+        Op("sin", 1, math.sin, ("cos(x)",), ON_ANY, reference=_sin_series),
+        Op("cos", 1, math.cos, ("-sin(x)",), ON_ANY, reference=_cos_series),
         Op("sum", -1, lambda *xs: sum(xs), call=_sum_call, math=_sum_math, commutative=True,
-           variadic=Variadic((("x", "n"),), ("1",))),
+           variadic=Variadic((("x", "n"),), ("1",)), reference=_exactly(lambda *xs: sum(xs))),
         Op("dot", -1, _dot, call=_dot_call, math=_dot_math,
            variadic=Variadic((("w", "n // 2"), ("x", "n // 2"), ("b", "n % 2")),
-                             ("x[i]", "w[i]", "1"), scalars=("b",))),
+                             ("x[i]", "w[i]", "1"), scalars=("b",)),
+           reference=_exactly(_dot_sum)),
     )
 }
 

@@ -42,7 +42,8 @@ MODULE_SCOPE = {"StateDictError", "_names", "state_dict", "load_state_dict", "sa
 # rest when run against a mutated file.
 IMPORT_TIME = {"_method", "_generate_rule"}
 TABLE_TESTS = ["tests/test_ops_table.py", "tests/test_value.py", "tests/test_functional.py",
-               "tests/test_edge_cases.py", "tests/test_mutation_gaps.py"]
+               "tests/test_edge_cases.py", "tests/test_value_errors.py",
+               "tests/test_op_definitions.py", "tests/test_value_conventions.py"]
 TABLE_DESELECT = "not million and not pytorch and not create_graph_grads_hold"
 # A timeout counts as detected: the mutant changed what the tests see (they hang instead).
 DETECTED = ("killed", "caught by type check", "timeout")

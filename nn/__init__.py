@@ -28,7 +28,7 @@ from .losses import (
     mse_loss,
     softmax,
 )
-from .module import Module, StateDictError, load
+from .module import Module, StateDictError, load, register
 from .norm import BatchNorm, LayerNorm, RMSNorm, rms_norm
 from .optim import (
     SGD,
@@ -49,6 +49,12 @@ from .tokenizer import CharTokenizer
 from .train import LOSSES, History, fit
 from .transformer import GPT, TransformerBlock
 
+# The modules nn.load rebuilds, each saved under its class name.
+for _saved in (Neuron, Layer, MLP, BatchNorm, Sequential, Activation, RNN, RNNReadout, Conv1d,
+               Embedding, RMSNorm, LayerNorm, CausalSelfAttention, TransformerBlock, GPT):
+    register(_saved)
+del _saved
+
 __all__ = [
     "Module",
     "Neuron",
@@ -64,6 +70,7 @@ __all__ = [
     "RNNReadout",
     "StateDictError",
     "load",
+    "register",
     "mse_loss",
     "hinge_loss",
     "binary_cross_entropy",

@@ -23,6 +23,7 @@ fan_out = nout of the layer (1 for a lone ``Neuron``):
 from __future__ import annotations
 
 import math
+import numbers
 import operator
 import random
 from collections.abc import Callable, Sequence
@@ -30,6 +31,7 @@ from typing import Any
 
 from autograd_tiny import Value
 
+from . import pytorch
 from .module import Module
 
 Input = Sequence[Value | float] | Value | float
@@ -44,7 +46,10 @@ ACTIVATIONS: dict[str, Callable[[Value], Value] | None] = {
 
 
 def _activation(name: object, what: str = "activation") -> Callable[[Value], Value] | None:
-    if not isinstance(name, str) or name not in ACTIVATIONS:
+    if not isinstance(name, str):
+        raise TypeError(f"{what} must be a str, one of {', '.join(ACTIVATIONS)}; got "
+                        f"{type(name).__name__} {name!r:.40}")
+    if name not in ACTIVATIONS:
         raise ValueError(f"unknown {what} {name!r}; choose one of {', '.join(ACTIVATIONS)}")
     return ACTIVATIONS[name]
 
@@ -54,6 +59,9 @@ INITS = ("uniform", "xavier", "he")
 
 def _init_bound(init: object, fan_in: int, fan_out: int) -> float:
     """a of U(-a, a): 1 (uniform), sqrt(6 / (fan_in + fan_out)) (xavier), sqrt(6 / fan_in) (he)."""
+    if not isinstance(init, str):
+        raise TypeError(f"init must be a str, one of {', '.join(INITS)}; got "
+                        f"{type(init).__name__} {init!r:.40}")
     if init == "uniform":
         return 1.0
     if init == "xavier":
@@ -79,6 +87,21 @@ def _flag(x: object, what: str) -> bool:
     if not isinstance(x, bool):
         raise TypeError(f"{what} must be True or False, got {type(x).__name__} {x!r}")
     return x
+
+
+def _rng(rng: object) -> random.Random | None:
+    if rng is not None and not isinstance(rng, random.Random):
+        raise TypeError(f"rng must be a random.Random or None, got {type(rng).__name__} "
+                        f"{rng!r:.40}")
+    return rng
+
+
+def _seed(seed: object) -> int | None:
+    if seed is None:
+        return None
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+        raise TypeError(f"seed must be an int or None, got {type(seed).__name__} {seed!r:.40}")
+    return int(seed)
 
 
 def _inputs(x: Input, nin: int) -> list[Value]:
@@ -109,7 +132,8 @@ class Neuron(Module):
         self.init, self.fan_out = init, fan_out
         self.activation = activation
         self.fused = _flag(fused, "fused")
-        uniform = random.uniform if rng is None else rng.uniform
+        draw = _rng(rng)
+        uniform = random.uniform if draw is None else draw.uniform
         self.w = [Value(uniform(-bound, bound)) for _ in range(nin)]
         self.b = Value(0.0)
         self.label_parameters()
@@ -158,6 +182,7 @@ class Layer(Module):
                  init: str = "uniform") -> None:
         nin, nout = _size(nin, "nin"), _size(nout, "nout")
         _activation(activation)
+        _rng(rng)
         _init_bound(init, nin, nout)
         self.init = init
         self.nin = nin
@@ -216,6 +241,7 @@ class MLP(Module):
         _activation(output_activation, "output_activation")
         _init_bound(init, 1, 1)
         self.init = init
+        seed = _seed(seed)
         rng = None if seed is None else random.Random(seed)
         last = len(nouts) - 1
         self.activation = activation
@@ -250,17 +276,28 @@ class MLP(Module):
         return [p for layer in self.layers for n in layer.neurons for p in (*n.w, n.b)]
 
     def to_torch(self, dtype: Any = None) -> Any:
-        """The same network as a ``torch.nn.Sequential`` (``nn.pytorch.to_torch``)."""
-        from .pytorch import to_torch
-
-        return to_torch(self, dtype)
+        """The same network as a ``torch.nn.Sequential`` of ``Linear`` and activation modules,
+        with the model's weights, in ``dtype`` (default ``torch.float64``, which holds every
+        weight exactly). The two share nothing: training one leaves the other as it was."""
+        return pytorch.sequential([([[w.data for w in n.w] for n in layer.neurons],
+                                    [n.b.data for n in layer.neurons], layer.activation)
+                                   for layer in self.layers], dtype)
 
     @classmethod
     def from_torch(cls, seq: Any) -> MLP:
-        """An MLP equal to a ``torch.nn.Sequential`` of Linear and activation modules."""
-        from .pytorch import from_torch
-
-        return from_torch(seq)
+        """An MLP equal to a ``torch.nn.Sequential`` of ``Linear`` layers, each followed by at
+        most one of ``ReLU``, ``Tanh``, ``Sigmoid``, ``LeakyReLU(0.01)``, the same one after
+        every hidden layer (``nn.pytorch.read``)."""
+        layers = pytorch.read(seq)
+        hidden = layers[0][2] if len(layers) > 1 else "relu"
+        model = cls(len(layers[0][0][0]), [len(bias) for _, bias, _ in layers], hidden,
+                    layers[-1][2], seed=0)  # seeded so that the global random stream is left alone
+        for layer, (weight, bias, _) in zip(model.layers, layers, strict=True):
+            for neuron, row, b in zip(layer.neurons, weight, bias, strict=True):
+                for w, value in zip(neuron.w, row, strict=True):
+                    w.data = value
+                neuron.b.data = b
+        return model
 
     def config(self) -> dict[str, Any]:
         return {"nin": self.nin, "nouts": self.nouts, "activation": self.activation,

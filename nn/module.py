@@ -27,8 +27,50 @@ FORMAT = "autograd-tiny.nn"
 VERSION = 1
 MAX_BYTES = 64 * 2**20  # the largest file ``load`` reads by default: about a million weights
 
-_TYPES: dict[str, type[Module]] = {}
 M = TypeVar("M", bound="Module")
+# The types nn.load can rebuild, by the name a saved file gives them, and back; filled by
+# register() only, so a user's class that happens to share a name (a class MLP of their own)
+# changes nothing until they register it, and then under a name of its own.
+_TYPES: dict[str, type[Module]] = {}
+_NAMES: dict[type[Module], str] = {}
+T = TypeVar("T", bound=type["Module"])
+
+
+def register(cls: T, name: str | None = None) -> T:
+    """Make ``cls`` (a Module subclass) savable and loadable by ``nn.load``, under ``name``
+    (its class name by default). Use as a decorator, ``@nn.register``, or call it with a
+    name: ``nn.register(MyMLP, "my_mlp")``. A name already taken by another class is refused."""
+    if not (isinstance(cls, type) and issubclass(cls, Module)):
+        raise TypeError(f"register takes a subclass of nn.Module, got {type(cls).__name__} "
+                        f"{cls!r:.60}")
+    name = cls.__name__ if name is None else name
+    if not isinstance(name, str) or not name:
+        raise TypeError(f"register's name must be a non-empty str, got {type(name).__name__} "
+                        f"{name!r:.60}")
+    taken, named = _TYPES.get(name), _NAMES.get(cls)
+    if taken is not None and taken is not cls:
+        raise ValueError(f"the saved-model name {name!r} already belongs to "
+                         f"{taken.__module__}.{taken.__qualname__}; register "
+                         f"{cls.__module__}.{cls.__qualname__} under another name: "
+                         f"nn.register({cls.__name__}, name)")
+    if named is not None and named != name:
+        raise ValueError(f"{cls.__qualname__} is already registered as {named!r}")
+    _TYPES[name], _NAMES[cls] = cls, name
+    return cls
+
+
+def saved_name(cls: type[Module]) -> str:
+    """The name a saved file gives ``cls``; TypeError if it was never registered."""
+    try:
+        return _NAMES[cls]
+    except KeyError:
+        raise TypeError(f"{cls.__qualname__} is not registered for saving: decorate it with "
+                        "@nn.register so that nn.load can rebuild it") from None
+
+
+def saved_type(name: object) -> type[Module] | None:
+    """The registered type a saved file names, or None."""
+    return _TYPES.get(name) if isinstance(name, str) else None
 
 
 class StateDictError(KeyError, ValueError):
@@ -62,16 +104,13 @@ def _names(names: list[str], limit: int = 20) -> str:
 class Module:
     """Base of every model part: subclasses list their parameters in ``named_parameters``.
 
-    Subclasses are registered by class name, so ``nn.load`` can rebuild them from ``config()``.
+    A subclass registered with ``@nn.register`` can be saved, and ``nn.load`` rebuilds it from
+    ``config()``.
     ``training`` is True until ``eval()``; ``train()`` / ``eval()`` set it on every sub-module
     (the modules found in this one's attributes, directly or in lists, as ``children()`` lists).
     """
 
     training: bool = True
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        _TYPES[cls.__name__] = cls
 
     def __call__(self, x: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__} does not define __call__")
@@ -191,6 +230,8 @@ class Module:
         removed. An existing file keeps its permissions, and a symlink is written through to
         its target. NaN or infinite weights raise ``ValueError`` before anything is written.
         """
+        config = self.config()
+        kind = saved_name(type(self))
         state = self.state_dict()
         bad = [name for name, x in state.items() if not math.isfinite(x)]
         if bad:
@@ -201,7 +242,7 @@ class Module:
         doc = {
             "format": FORMAT,
             "version": VERSION,
-            "module": {"type": type(self).__name__, "config": self.config()},
+            "module": {"type": kind, "config": config},
             "state": state,
         }
         text = json.dumps(doc, indent=1, allow_nan=False)
@@ -260,6 +301,9 @@ def load(path: str | os.PathLike[str], *, max_bytes: int = MAX_BYTES) -> Module:
     not in this format, a config describing more parameters than the weights saved, or
     weights that do not fit the architecture (a ``StateDictError``, also a ``KeyError``).
     """
+    if isinstance(max_bytes, bool) or not isinstance(max_bytes, int):
+        raise TypeError(f"max_bytes must be an int, got {type(max_bytes).__name__} "
+                        f"{max_bytes!r:.40}")
     where = os.fspath(path)
     text = _read_bounded(where, max_bytes)
     try:
@@ -273,7 +317,7 @@ def load(path: str | os.PathLike[str], *, max_bytes: int = MAX_BYTES) -> Module:
     problem = _format_problem(doc)
     if problem:
         raise ValueError(f"{where} is not a saved autograd-tiny model: {problem}")
-    cls = _TYPES[doc["module"]["type"]]
+    cls = _TYPES[doc["module"]["type"]]  # _format_problem checked it is there
     config, state = doc["module"]["config"], doc["state"]
     try:
         _check_size(cls, config, len(state))
@@ -343,7 +387,7 @@ def _format_problem(doc: Any) -> str:
     module, state = doc.get("module"), doc.get("state")
     if not isinstance(module, dict) or not isinstance(module.get("config"), dict):
         return "'module' must be an object with 'type' and 'config'"
-    if module.get("type") not in _TYPES:
+    if saved_type(module.get("type")) is None:
         return f"unknown module type {module.get('type')!r} (known: {sorted(_TYPES)})"
     if not isinstance(state, dict):
         return "'state' must be an object mapping parameter names to numbers"

@@ -55,6 +55,13 @@ def fraction(x: object, what: str, *, one: bool = False) -> float:
     return value
 
 
+def count(x: object, what: str) -> int:
+    """``x``, checked to be an int (a number of steps)."""
+    if isinstance(x, bool) or not isinstance(x, int):
+        raise TypeError(f"{what} must be an int, got {type(x).__name__} {x!r:.60}")
+    return x
+
+
 def flag(x: object, what: str) -> bool:
     """``x``, checked to be True or False."""
     if not isinstance(x, bool):
@@ -267,6 +274,7 @@ def clip_grad_norm(params: Iterable[Value] | Value, max_norm: float, *,
     if bad:
         raise TypeError(f"clip_grad_norm takes Values, got {bad[0]}")
     max_norm = non_negative(max_norm, "max_norm")
+    error_if_nonfinite = flag(error_if_nonfinite, "error_if_nonfinite")
     total = math.hypot(*(float(p.grad) for p in ps))  # sqrt(sum g**2) without overflow
     if error_if_nonfinite and not math.isfinite(total):
         raise FloatingPointError(f"the total norm of the gradients is {total}; "
@@ -289,7 +297,7 @@ class StepDecay:
     def __post_init__(self) -> None:
         non_negative(self.lr, "lr")
         non_negative(self.gamma, "gamma")
-        if self.step_size <= 0:
+        if count(self.step_size, "step_size") <= 0:
             raise ValueError(f"step_size must be positive, got step_size = {self.step_size}")
 
     def __call__(self, k: int) -> float:
@@ -308,7 +316,7 @@ class LinearDecay:
     def __post_init__(self) -> None:
         non_negative(self.start, "start")
         non_negative(self.end, "end")
-        if self.steps <= 0:
+        if count(self.steps, "steps") <= 0:
             raise ValueError(f"steps must be positive, got steps = {self.steps}")
 
     def __call__(self, k: int) -> float:
@@ -329,11 +337,15 @@ class WarmupDecay:
     def __post_init__(self) -> None:
         non_negative(self.lr, "lr")
         non_negative(self.end, "end")
-        if self.warmup < 0:
+        count(self.total, "total")
+        if count(self.warmup, "warmup") < 0:
             raise ValueError(f"warmup must be >= 0, got warmup = {self.warmup}")
         if self.total <= self.warmup:
             raise ValueError(f"total must exceed warmup, got total = {self.total}, "
                              f"warmup = {self.warmup}")
+        if not isinstance(self.decay, str):
+            raise TypeError(f"decay must be a str, 'linear' or 'cosine'; got "
+                            f"{type(self.decay).__name__} {self.decay!r:.40}")
         if self.decay not in ("linear", "cosine"):
             raise ValueError(f"decay must be 'linear' or 'cosine', got decay = {self.decay!r}")
 

@@ -21,7 +21,7 @@ from typing import Any
 from autograd_tiny import Value
 
 from .layers import _activation
-from .module import _TYPES, Module
+from .module import Module, saved_name, saved_type
 
 
 class Activation(Module):
@@ -81,7 +81,8 @@ class Sequential(Module):
                 for name, v in m.named_buffers()]
 
     def config(self) -> dict[str, Any]:
-        return {"layers": [{"type": type(m).__name__, "config": m.config()} for m in self.layers]}
+        return {"layers": [{"type": saved_name(type(m)), "config": m.config()}
+                           for m in self.layers]}
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> Module:
@@ -90,11 +91,11 @@ class Sequential(Module):
             raise ValueError("a Sequential config needs 'layers', a list of {type, config}")
         built = []
         for i, spec in enumerate(layers):
-            kind = spec.get("type") if isinstance(spec, dict) else None
-            if kind not in _TYPES or not isinstance(spec.get("config"), dict):
+            kind = saved_type(spec.get("type")) if isinstance(spec, dict) else None
+            if kind is None or not isinstance(spec.get("config"), dict):
                 raise ValueError(f"layers[{i}] of the Sequential config is not a known module "
                                  f"type with a config: {spec!r:.100}")
-            built.append(_TYPES[kind].from_config(spec["config"]))
+            built.append(kind.from_config(spec["config"]))
         return cls(*built)
 
     def __repr__(self) -> str:

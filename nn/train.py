@@ -36,6 +36,7 @@ raises ``TraceError``; comparisons become guards and are followed.
 from __future__ import annotations
 
 import gc
+import inspect
 import math
 import numbers
 import random
@@ -71,13 +72,33 @@ def _by_argmax(pred: Sequence[Value], label: float) -> bool:
     return scores.index(max(scores)) == int(label)
 
 
-LOSSES: dict[str, tuple[LossFn, Correct | None]] = {
-    "hinge": (losses.hinge_loss, _by_sign),
-    "mse": (losses.mse_loss, None),
-    "bce": (losses.binary_cross_entropy, _by_half),
-    "bce_logits": (losses.binary_cross_entropy_with_logits, _by_logit),
-    "cross_entropy": (losses.cross_entropy, _by_argmax),
+# How a prediction is judged right under a loss of nn.losses; a loss not here (mse_loss, or
+# one added later) gets the rule the labels suggest, as a callable loss does.
+_ACCURACY: dict[str, Correct] = {
+    "hinge_loss": _by_sign,
+    "binary_cross_entropy": _by_half,
+    "binary_cross_entropy_with_logits": _by_logit,
+    "cross_entropy": _by_argmax,
 }
+_SHORT = {"binary_cross_entropy": "bce", "binary_cross_entropy_with_logits": "bce_logits"}
+
+
+def _named_losses() -> dict[str, tuple[LossFn, Correct | None]]:
+    """Every loss of nn.losses, by its name without ``_loss`` (``bce``, ``bce_logits`` for
+    the binary cross-entropies): its public functions of (predictions, targets)."""
+    found: dict[str, tuple[LossFn, Correct | None]] = {}
+    for name, fn in vars(losses).items():
+        if name.startswith("_") or not inspect.isfunction(fn) or fn.__module__ != losses.__name__:
+            continue
+        required = [p for p in inspect.signature(fn).parameters.values()
+                    if p.default is inspect.Parameter.empty]
+        if len(required) == 2:
+            short = _SHORT.get(name, name.removesuffix("_loss"))
+            found[short] = (fn, _ACCURACY.get(name))
+    return found
+
+
+LOSSES = _named_losses()
 
 
 @dataclass

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 
+import pytest
 from hypothesis import settings
 
 # deadline=None: timing is the benchmarks' business, and a slow CI machine must not flake.
@@ -29,3 +30,13 @@ def pytest_configure(config):
     if plugin is not None and config.getoption("nbmake", False):
         config.pluginmanager.unregister(plugin)
         config.pluginmanager.register(_NbmakeCollector(plugin), "nbmake-collector")
+
+
+@pytest.fixture
+def registry(monkeypatch):
+    """nn's saved-model registry as it is, restored after the test (which may register its
+    own classes)."""
+    from nn import module
+
+    monkeypatch.setattr(module, "_TYPES", dict(module._TYPES))
+    monkeypatch.setattr(module, "_NAMES", dict(module._NAMES))

@@ -16,6 +16,7 @@ import nn
 from autograd_tiny import Value, grad, value_and_grad
 from autograd_tiny.engine import toposort
 from autograd_tiny.ops import OPS, Op
+from autograd_tiny.testing import call
 
 
 @pytest.mark.parametrize("argnums", [(0, 0), (1, 0, 1), (0, -2), (-1, 1)])
@@ -35,38 +36,35 @@ def test_bool_argnums_are_refused() -> None:
 NAN, INF = math.nan, math.inf
 
 
-def _torch_op(name: str) -> Callable[..., Any] | None:
+def _torch_op(name: str) -> Callable[..., Any]:
+    """PyTorch's op of the same name, derived from the table: ``torch.<name>``, else
+    ``torch.nn.functional.<name>``, else (an operator) the op's call text run on tensors."""
     torch = pytest.importorskip("torch")
-    F = torch.nn.functional
-    return {
-        "+": torch.add, "*": torch.mul, "/": torch.div, "**": torch.pow, "-": torch.neg,
-        "abs": torch.abs, "exp": torch.exp, "log": torch.log, "sqrt": torch.sqrt,
-        "tanh": torch.tanh, "sigmoid": torch.sigmoid, "relu": torch.relu,
-        "leaky_relu": lambda x, slope: F.leaky_relu(x, float(slope)),
-        "softplus": F.softplus, "sin": torch.sin, "cos": torch.cos,
-    }.get(name)
+    op = OPS[name]
+    if name.isidentifier():
+        f = getattr(torch, name, None) or getattr(torch.nn.functional, name, None)
+        assert f is not None, f"PyTorch has no op named {name!r}: map it here"
+        return f  # type: ignore[no-any-return]
+    params = op.operands(op.arity)
+    return eval(f"lambda {', '.join(params)}: {op.call_text(op.arity)}")  # type: ignore[no-any-return]  # noqa: S307
 
 
 def _ours(name: str, *xs: float) -> tuple[float, float]:
-    """op(xs) and d/dx0 from the table's op, through the public Value methods."""
-    leaves = [Value(x) for x in xs]
-    a = leaves[0]
-    out = {
-        "+": lambda: a + leaves[1], "*": lambda: a * leaves[1], "/": lambda: a / leaves[1],
-        "**": lambda: a ** leaves[1].data, "-": lambda: -a, "abs": lambda: abs(a),
-        "leaky_relu": lambda: a.leaky_relu(leaves[1].data),
-    }.get(name, lambda: getattr(a, name)())()
+    """op(xs) and d/dx0 from the table's op, through its public call (the other operands
+    as numbers)."""
+    a = Value(xs[0])
+    out = call(OPS[name], [a, *xs[1:]])
     out.backward()
     return out.data, a.grad
 
 
 def _theirs(name: str, *xs: float) -> tuple[float, float]:
     torch = pytest.importorskip("torch")
-    f = _torch_op(name)
-    assert f is not None
+    op = OPS[name]
     x0 = torch.tensor(xs[0], dtype=torch.float64, requires_grad=True)
-    rest = [torch.tensor(x, dtype=torch.float64) for x in xs[1:]]
-    out = f(x0, *rest)
+    rest = [x if arg in op.constants else torch.tensor(x, dtype=torch.float64)
+            for arg, x in zip(op.args[1:], xs[1:], strict=True)]
+    out = _torch_op(name)(x0, *rest)
     out.backward()
     return out.item(), x0.grad.item()
 
@@ -78,7 +76,15 @@ def _same(a: float, b: float) -> bool:
 
 
 KINKED = [name for name, op in OPS.items() if op.domain is not None and op.domain.kinks]
-SECOND = {"+": 1.5, "*": 1.5, "/": 1.5, "**": 2.0, "leaky_relu": 0.1}
+
+
+def _operands(name: str, x: float) -> tuple[float, ...]:
+    """x, then for a two-operand op a second operand three quarters up its range."""
+    op = OPS[name]
+    if op.arity == 1:
+        return (x,)
+    lo, hi = op.domain.ranges[1] if op.domain else (-3.0, 3.0)
+    return (x, lo + 0.75 * (hi - lo))
 
 
 def test_the_kinked_ops_are_the_ones_expected() -> None:
@@ -90,7 +96,7 @@ def test_the_kinked_ops_are_the_ones_expected() -> None:
 def test_kinked_ops_match_pytorch_at_nan_and_signed_zeros(name: str, x: float) -> None:
     # NaN in, NaN out (a NaN row of X must not train to a finite loss), with PyTorch's
     # derivative there; relu(-0.0) is -0.0 as in PyTorch and micrograd.
-    xs = (x, SECOND[name]) if name in SECOND else (x,)
+    xs = _operands(name, x)
     ours, theirs = _ours(name, *xs), _theirs(name, *xs)
     assert _same(ours[0], theirs[0]), (ours, theirs)
     assert _same(ours[1] + 0.0, theirs[1] + 0.0), (ours, theirs)  # a grad's zero sign aside
@@ -98,7 +104,7 @@ def test_kinked_ops_match_pytorch_at_nan_and_signed_zeros(name: str, x: float) -
 
 @pytest.mark.parametrize("name", [n for n in OPS if OPS[n].arity in (1, 2)])
 def test_every_op_gives_nan_for_a_nan_operand_as_pytorch_does(name: str) -> None:
-    xs = (NAN, SECOND[name]) if name in SECOND else (NAN,)
+    xs = _operands(name, NAN)
     ours, theirs = _ours(name, *xs), _theirs(name, *xs)
     assert math.isnan(ours[0]) and math.isnan(theirs[0])
     assert _same(ours[1], theirs[1]), (ours, theirs)

@@ -242,7 +242,7 @@ def test_non_finite_output() -> None:
 
 @pytest.mark.parametrize("kwargs, error", [
     ({"eps": 0.0}, ValueError), ({"eps": -1e-6}, ValueError), ({"atol": math.nan}, ValueError),
-    ({"rtol": -1.0}, ValueError), ({"order": 3}, ValueError), ({"order": True}, ValueError),
+    ({"rtol": -1.0}, ValueError), ({"order": 3}, ValueError), ({"order": True}, TypeError),
     ({"eps": "small"}, TypeError),
 ])
 def test_bad_settings(kwargs: dict[str, object], error: type[Exception]) -> None:

@@ -10,6 +10,7 @@ from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "autograd_tiny"
+NN = PACKAGE.parent / "nn"
 
 
 def internal_imports(path: Path) -> set[str]:
@@ -34,9 +35,9 @@ def internal_imports(path: Path) -> set[str]:
     return found
 
 
-def import_graph() -> dict[str, set[str]]:
+def import_graph(package: Path = PACKAGE) -> dict[str, set[str]]:
     return {path.stem: internal_imports(path) - {path.stem}
-            for path in sorted(PACKAGE.glob("*.py")) if path.stem != "__init__"}
+            for path in sorted(package.glob("*.py")) if path.stem != "__init__"}
 
 
 def test_no_import_cycle_in_the_engine() -> None:
@@ -89,3 +90,12 @@ def test_engine_names_what_it_does_not_have() -> None:
         assert "Valeu" in str(e)
     else:
         raise AssertionError("engine.Valeu did not raise AttributeError")
+
+
+def test_no_import_cycle_in_nn() -> None:
+    graph = import_graph(NN)
+    assert graph["layers"] >= {"module", "pytorch"}  # the check sees real imports
+    try:
+        list(TopologicalSorter(graph).static_order())
+    except CycleError as e:
+        raise AssertionError(f"import cycle: {' -> '.join(e.args[1])}") from None

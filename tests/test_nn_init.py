@@ -102,11 +102,16 @@ def test_init_is_saved_and_load_rebuilds_it(tmp_path, init):
     lambda: nn.MLP(2, [3, 1], init="glorot"),
     lambda: nn.Layer(2, 3, init="Xavier"),
     lambda: nn.Neuron(2, init="kaiming"),
-    lambda: nn.MLP(2, [3, 1], init=None),
 ])
 def test_an_unknown_init_raises_naming_it_and_the_choices(make):
     with pytest.raises(ValueError, match=r"unknown init .*choose one of uniform, xavier, he"):
         make()
+
+
+def test_an_init_that_is_not_a_str_is_a_type_error_naming_the_choices():
+    with pytest.raises(TypeError, match=r"init must be a str, one of uniform, xavier, he; "
+                                        r"got NoneType"):
+        nn.MLP(2, [3, 1], init=None)  # type: ignore[arg-type]
 
 
 def test_a_bad_init_draws_nothing_from_the_rng():

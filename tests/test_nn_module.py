@@ -468,7 +468,8 @@ def test_layer_and_neuron_configs_are_checked_too(tmp_path):
             nn.load(path)
 
 
-def test_a_module_without_parameter_count_gets_a_size_bound(tmp_path):
+def test_a_module_without_parameter_count_gets_a_size_bound(tmp_path, registry):
+    @nn.register
     class Scaled(nn.Module):
         def __init__(self, n: int) -> None:
             self.w = [Value(1.0) for _ in range(n)]
@@ -548,3 +549,58 @@ def test_fused_must_be_a_bool():
                  lambda: nn.Neuron(2, fused=None)):
         with pytest.raises(TypeError, match="fused must be True or False"):
             make()
+
+
+def test_a_users_own_class_named_mlp_does_not_break_loading_a_saved_mlp(tmp_path, registry):
+    path = tmp_path / "mlp.json"
+    nn.MLP(2, [3, 1], seed=4).save(path)
+
+    class MLP(nn.Module):  # a user's own model, unrelated to nn.MLP
+        def __init__(self, n: int = 1) -> None:
+            self.w = [Value(0.0) for _ in range(n)]
+
+        def named_parameters(self):
+            return [(f"w.{i}", w) for i, w in enumerate(self.w)]
+
+        def config(self):
+            return {"n": len(self.w)}
+
+    loaded = nn.load(path)
+    assert type(loaded) is nn.MLP
+    assert loaded.state_dict() == nn.MLP(2, [3, 1], seed=4).state_dict()
+    with pytest.raises(ValueError, match=r"'MLP' already belongs to nn\.layers\.MLP; register "
+                                         r".*MLP under another name"):
+        nn.register(MLP)
+    nn.register(MLP, "my_mlp")  # under a name of its own it saves and loads beside nn.MLP
+    MLP(3).save(tmp_path / "mine.json")
+    assert type(nn.load(tmp_path / "mine.json")) is MLP
+    assert type(nn.load(path)) is nn.MLP
+
+
+def test_an_unregistered_module_cannot_be_saved_and_says_how(tmp_path):
+    class Mine(nn.Module):
+        def config(self):
+            return {}
+
+    with pytest.raises(TypeError, match="not registered for saving: decorate it with "
+                                        "@nn.register"):
+        Mine().save(tmp_path / "mine.json")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_register_refuses_what_is_not_a_module_or_a_second_name(registry):
+    with pytest.raises(TypeError, match="subclass of nn.Module"):
+        nn.register(int)  # type: ignore[type-var]
+    with pytest.raises(TypeError, match="non-empty str"):
+        nn.register(nn.MLP, 3)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="already registered as 'MLP'"):
+        nn.register(nn.MLP, "mlp2")
+    assert nn.register(nn.MLP) is nn.MLP  # again under its own name: nothing changes
+
+
+def test_every_exported_module_that_saves_is_registered():
+    exported = [obj for obj in map(vars(nn).get, nn.__all__)
+                if isinstance(obj, type) and issubclass(obj, nn.Module) and obj is not nn.Module]
+    assert exported
+    for cls in exported:
+        assert nn.module.saved_type(cls.__name__) is cls, cls

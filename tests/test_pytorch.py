@@ -124,3 +124,26 @@ def test_from_torch_refuses_what_an_mlp_cannot_hold() -> None:
         nn.MLP.from_torch([lin(2, 1)])
     with pytest.raises(TypeError, match="nn.MLP"):
         to_torch(nn.Neuron(2))  # type: ignore[arg-type]
+
+
+def test_from_torch_goes_by_the_module_class_itself_not_its_name() -> None:
+    class ReLU(torch.nn.Module):  # named like torch's, computes something else
+        def forward(self, x):
+            return x * 2
+
+    class Clamped(torch.nn.Tanh):  # a subclass may change forward too
+        def forward(self, x):
+            return super().forward(x).clamp(-0.5, 0.5)
+
+    for act in (ReLU(), Clamped()):
+        with pytest.raises(ValueError, match=r"seq\[1\].*cannot be read"):
+            nn.MLP.from_torch(torch.nn.Sequential(torch.nn.Linear(2, 3), act))
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), -float("inf")])
+def test_from_torch_refuses_non_finite_weights_as_load_state_dict_does(bad: float) -> None:
+    seq = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.ReLU(), torch.nn.Linear(3, 1))
+    with torch.no_grad():
+        seq[2].bias[0] = bad
+    with pytest.raises(ValueError, match=r"seq\[2\].*NaN or infinite"):
+        nn.MLP.from_torch(seq)

@@ -162,12 +162,10 @@ def test_unlabelled_nodes_get_positional_names() -> None:
 
 def test_every_op_in_the_table_can_be_explained() -> None:
     x, y = Value(0.7, "x"), Value(1.3, "y")
-    results = [x + y, x * y, x / y, x**y, -x, abs(x), x.exp(), x.log(), x.sqrt(), x.tanh(),
-               x.sigmoid(), x.relu(), x.leaky_relu(0.1), x.softplus(), x.sin(), x.cos(),
-               Value.sum([x, y, x]), Value.dot([x], [y], x)]
     from autograd_tiny.ops import OPS
+    from autograd_tiny.testing import call
 
-    assert {r.op for r in results} == set(OPS)
+    results = [call(op, {1: [x], 2: [x, y]}.get(op.arity, [x, y, x])) for op in OPS.values()]
     for r in results:
         text = backprop_steps(r)[0].explain()
         assert "x.grad += " in text

@@ -3,8 +3,9 @@
 ``Optimizer`` does the bookkeeping every optimizer shares: the parameters, the settable
 ``lr``, weight decay (added to the gradient, L2, or decoupled as AdamW's), the step count
 ``steps`` and the checks of the hyper-parameters. An optimizer adds its hyper-parameters,
-stored under their argument names, and ``update(i, g)``: how far parameter ``i`` moves down
-for the gradient ``g`` at step ``self.steps`` (counted from 1).
+stored under their argument names, and ``updates(grads)``: how far each parameter moves down
+for its gradient at step ``self.steps`` (counted from 1), one loop over plain float lists with
+the step's constants computed once, not a method call per parameter.
 
 A schedule is a callable of the 0-based step number ``k`` (the number of optimizer steps
 taken before this one) that returns the learning rate itself, not a factor. ``fit`` sets
@@ -79,7 +80,7 @@ def beta_pair(pair: object) -> tuple[float, float]:
 
 class Optimizer:
     """Holds the parameters, ``lr``, ``weight_decay`` and the step count; ``step()`` moves
-    every ``p.data`` by ``update(i, g)`` against its grad."""
+    every ``p.data`` down by its entry of ``updates(grads)``."""
 
     # True: weight decay shrinks p by lr * wd * p before the update (AdamW); False: it adds
     # wd * p to the gradient (L2, as PyTorch's SGD and Adam).
@@ -95,6 +96,12 @@ class Optimizer:
         bad = [type(p).__name__ for p in self.params if not isinstance(p, Value)]
         if bad:
             raise TypeError(f"the optimizer's parameters must be Values, got {bad[0]}")
+        first: dict[int, int] = {}
+        for i, p in enumerate(self.params):
+            j = first.setdefault(id(p), i)
+            if j != i:  # it would take two steps, each with its own moments
+                raise ValueError(f"the optimizer got the same Value as parameters {j} and {i}; "
+                                 "pass each parameter once")
         self.lr = lr
         self.weight_decay = non_negative(weight_decay, "weight_decay")
         self.steps = 0
@@ -118,22 +125,23 @@ class Optimizer:
             p.grad = 0.0
 
     def step(self) -> None:
-        """One update of every parameter from its grad: p -= update(i, grad + wd p), or with
-        decoupled decay p *= 1 - lr wd, then p -= update(i, grad)."""
+        """One update of every parameter from its grad: p -= updates(grad + wd p)[i], or with
+        decoupled decay p *= 1 - lr wd, then p -= updates(grad)[i]."""
         self.steps += 1
-        lr, wd, update = self._lr, self.weight_decay, self.update
-        for i, p in enumerate(self.params):
-            g = float(p.grad)
-            if wd:
-                if self.decoupled:
-                    p.data *= 1.0 - lr * wd
-                else:
-                    g += wd * p.data
-            p.data -= update(i, g)
+        params, lr, wd = self.params, self._lr, self.weight_decay
+        grads = [float(p.grad) for p in params]
+        if wd and self.decoupled:
+            shrink = 1.0 - lr * wd
+            for p in params:
+                p.data *= shrink
+        elif wd:
+            grads = [g + wd * p.data for g, p in zip(grads, params, strict=True)]
+        for p, u in zip(params, self.updates(grads), strict=True):
+            p.data -= u
 
-    def update(self, i: int, g: float) -> float:
-        """How far parameter ``i`` moves down for the gradient ``g``."""
-        raise NotImplementedError(f"{type(self).__name__} does not define update()")
+    def updates(self, grads: list[float]) -> list[float]:
+        """How far each parameter moves down for its gradient in ``grads``."""
+        raise NotImplementedError(f"{type(self).__name__} does not define updates()")
 
     def __repr__(self) -> str:
         names = [name for name in inspect.signature(type(self)).parameters if name != "params"]
@@ -154,13 +162,15 @@ class SGD(Optimizer):
             raise ValueError("nesterov=True needs momentum > 0, got momentum = 0.0")
         self.buffers = self.zeros()
 
-    def update(self, i: int, g: float) -> float:
-        mu = self.momentum
+    def updates(self, grads: list[float]) -> list[float]:
+        lr, mu = self._lr, self.momentum
         if not mu:
-            return self._lr * g
-        b = g if self.steps == 1 else mu * self.buffers[i] + g
-        self.buffers[i] = b
-        return self._lr * (g + mu * b if self.nesterov else b)
+            return [lr * g for g in grads]
+        self.buffers = b = (list(grads) if self.steps == 1 else
+                            [mu * b + g for b, g in zip(self.buffers, grads, strict=True)])
+        if self.nesterov:
+            return [lr * (g + mu * bi) for g, bi in zip(grads, b, strict=True)]
+        return [lr * bi for bi in b]
 
 
 class Adam(Optimizer):
@@ -175,13 +185,14 @@ class Adam(Optimizer):
         self.eps = positive(eps, "eps")
         self.m, self.v = self.zeros(), self.zeros()
 
-    def update(self, i: int, g: float) -> float:
+    def updates(self, grads: list[float]) -> list[float]:
         b1, b2 = self.betas
-        t = self.steps
-        self.m[i] = m = b1 * self.m[i] + (1.0 - b1) * g
-        self.v[i] = v = b2 * self.v[i] + (1.0 - b2) * g * g
-        step_size = self._lr / (1.0 - b1**t)
-        return step_size * m / (math.sqrt(v) / math.sqrt(1.0 - b2**t) + self.eps)
+        step_size = self._lr / (1.0 - b1**self.steps)
+        correction2, eps, sqrt = math.sqrt(1.0 - b2**self.steps), self.eps, math.sqrt
+        self.m = m = [b1 * mi + (1.0 - b1) * g for mi, g in zip(self.m, grads, strict=True)]
+        self.v = v = [b2 * vi + (1.0 - b2) * g * g for vi, g in zip(self.v, grads, strict=True)]
+        return [step_size * mi / (sqrt(vi) / correction2 + eps)
+                for mi, vi in zip(m, v, strict=True)]
 
 
 class AdamW(Adam):
@@ -208,11 +219,12 @@ class Adamax(Optimizer):
         self.eps = positive(eps, "eps")
         self.m, self.u = self.zeros(), self.zeros()
 
-    def update(self, i: int, g: float) -> float:
+    def updates(self, grads: list[float]) -> list[float]:
         b1, b2 = self.betas
-        self.m[i] = m = b1 * self.m[i] + (1.0 - b1) * g
-        self.u[i] = u = max(b2 * self.u[i], abs(g) + self.eps)
-        return self._lr / (1.0 - b1**self.steps) * m / u
+        step_size, eps = self._lr / (1.0 - b1**self.steps), self.eps
+        self.m = m = [b1 * mi + (1.0 - b1) * g for mi, g in zip(self.m, grads, strict=True)]
+        self.u = u = [max(b2 * ui, abs(g) + eps) for ui, g in zip(self.u, grads, strict=True)]
+        return [step_size * mi / ui for mi, ui in zip(m, u, strict=True)]
 
 
 class AdaGrad(Optimizer):
@@ -229,10 +241,10 @@ class AdaGrad(Optimizer):
         self.eps = non_negative(eps, "eps")
         self.sums = [self.initial_accumulator_value] * len(self.params)
 
-    def update(self, i: int, g: float) -> float:
-        self.sums[i] += g * g
-        clr = self._lr / (1.0 + (self.steps - 1) * self.lr_decay)
-        return clr * (g / (math.sqrt(self.sums[i]) + self.eps))
+    def updates(self, grads: list[float]) -> list[float]:
+        clr, eps, sqrt = self._lr / (1.0 + (self.steps - 1) * self.lr_decay), self.eps, math.sqrt
+        self.sums = sums = [s + g * g for s, g in zip(self.sums, grads, strict=True)]
+        return [clr * (g / (sqrt(s) + eps)) for g, s in zip(grads, sums, strict=True)]
 
 
 class RMSProp(Optimizer):
@@ -250,19 +262,22 @@ class RMSProp(Optimizer):
         self.centered = flag(centered, "centered")
         self.square_avg, self.grad_avg, self.buffers = self.zeros(), self.zeros(), self.zeros()
 
-    def update(self, i: int, g: float) -> float:
-        alpha, s, m = self.alpha, self.square_avg, self.grad_avg
-        s[i] = alpha * s[i] + (1.0 - alpha) * g * g
+    def updates(self, grads: list[float]) -> list[float]:
+        alpha, eps, mu, lr, sqrt = self.alpha, self.eps, self.momentum, self._lr, math.sqrt
+        self.square_avg = s = [alpha * si + (1.0 - alpha) * g * g
+                               for si, g in zip(self.square_avg, grads, strict=True)]
         if self.centered:
-            m[i] = alpha * m[i] + (1.0 - alpha) * g
+            self.grad_avg = m = [alpha * mi + (1.0 - alpha) * g
+                                 for mi, g in zip(self.grad_avg, grads, strict=True)]
             # s >= m**2 in exact arithmetic; max() keeps rounding from making it negative
-            d = math.sqrt(max(s[i] - m[i] * m[i], 0.0)) + self.eps
+            d = [sqrt(max(si - mi * mi, 0.0)) + eps for si, mi in zip(s, m, strict=True)]
         else:
-            d = math.sqrt(s[i]) + self.eps
-        if self.momentum:
-            self.buffers[i] = self.momentum * self.buffers[i] + g / d
-            return self._lr * self.buffers[i]
-        return self._lr * (g / d)
+            d = [sqrt(si) + eps for si in s]
+        if mu:
+            self.buffers = b = [mu * bi + g / di
+                                for bi, g, di in zip(self.buffers, grads, d, strict=True)]
+            return [lr * bi for bi in b]
+        return [lr * (g / di) for g, di in zip(grads, d, strict=True)]
 
 
 def clip_grad_norm(params: Iterable[Value] | Value, max_norm: float, *,

@@ -104,3 +104,11 @@ def test_trajectory_bits_are_pinned(make, kwargs, digest):
     trace = _trajectory(make(params, **kwargs), params)
     text = " ".join(x.hex() for row in trace for x in row)
     assert hashlib.sha256(text.encode()).hexdigest()[:32] == digest
+
+
+@pytest.mark.parametrize("make", [nn.SGD, nn.Adam, nn.AdaGrad])
+def test_a_parameter_passed_twice_is_refused(make):
+    # Updated twice per step, with two sets of moments, it would train as no optimizer does.
+    p, q = Value(1.0), Value(2.0)
+    with pytest.raises(ValueError, match="same Value as parameters 0 and 2"):
+        make([p, q, p], lr=0.1)

@@ -8,7 +8,10 @@ in round r every implementation takes its step on the r-th name, the starting im
 rotating, each sample after an untimed ``gc.collect()``. Before the timed rounds every
 implementation takes the same untimed steps on one name of each length the timed names have,
 so the compiled trainer has compiled its program for every length (those first steps' times
-are reported as compile costs).
+are reported as compile costs). After them the compiled trainer and the floor also take steps
+back to back, as a training run does (``time_blocks``): interleaved, each step follows a
+reference step that evicts the caches, which costs the compiled step's large generated code
+more than the floor's small loops.
 """
 
 from __future__ import annotations
@@ -36,6 +39,8 @@ TARGET_INTERPRETER = 5.0  # x faster than the reference
 TARGET_COMPILED = 30.0  # x faster than the reference
 TARGET_COMPILED_VS_FLOOR = 1.0  # x the floor's time
 TARGET_TRAINING_S = 60.0
+BLOCK = 50  # back-to-back steps per implementation in time_blocks
+BLOCKS = 4
 
 
 def documents(seed: int) -> list[str]:
@@ -186,6 +191,25 @@ def time_steps(impls: dict[str, Any], docs: Sequence[str]) -> tuple[dict[str, li
     return wall, cpu, losses
 
 
+def time_blocks(impls: dict[str, Any], names: Sequence[str],
+                docs: Sequence[str]) -> tuple[dict[str, float], dict[str, list[float]]]:
+    """Blocks of ``BLOCK`` documents: each of ``names`` steps through the block back to back,
+    the order of the implementations alternating from block to block; CPU seconds and losses
+    per implementation."""
+    cpu = {name: 0.0 for name in names}
+    losses: dict[str, list[float]] = {name: [] for name in names}
+    for b in range(0, len(docs), BLOCK):
+        block = [encode(doc) for doc in docs[b:b + BLOCK]]
+        for name in names if (b // BLOCK) % 2 == 0 else list(reversed(names)):
+            step = impls[name].step
+            gc.collect()
+            c = process_time()
+            for tokens in block:
+                losses[name].append(step(tokens))
+            cpu[name] += process_time() - c
+    return cpu, losses
+
+
 def training_run(steps: int, seed: int = 42, config: dict[str, int] = CONFIG) -> dict[str, Any]:
     """``nn.gpt.train(steps, seed=seed)``, compiled: wall and CPU time of the whole call
     (building the model, compiling, every step)."""
@@ -214,7 +238,11 @@ def bench(n_steps: int, train_steps: int, seed: int = 42,
     long = next(d for d in docs if len(d) + 1 > 10)
     check = cross_check(weights, [*docs[:2], long], config)
     warm = _warmup_docs(timed, config["block_size"])
-    impls = implementations(weights, len(warm) + len(timed), config)
+    # the back-to-back names: later ones of the lengths already compiled
+    lengths = {min(config["block_size"], len(d) + 1) for d in warm}
+    later = [d for d in docs[n_steps:] if min(config["block_size"], len(d) + 1) in lengths]
+    blocked = later[:min(BLOCK * BLOCKS, 5 * n_steps)]
+    impls = implementations(weights, len(warm) + len(timed) + len(blocked), config)
     warm_wall, _, warm_losses = time_steps(impls, warm)
     wall, cpu, losses = time_steps(impls, timed)
     worst = 0.0
@@ -232,6 +260,17 @@ def bench(n_steps: int, train_steps: int, seed: int = 42,
     wdiff = max(relative_difference(impl.weights(), impls[REFERENCE].weights())
                 for impl in impls.values())
     rows = {name: {"cpu": _stats(cpu[name]), "wall": _stats(wall[name])} for name in impls}
+    block_cpu, block_losses = time_blocks(impls, [COMPILED, FLOOR], blocked)
+    drift = max(abs(a - b) / abs(b) for a, b in zip(block_losses[COMPILED], block_losses[FLOOR],
+                                                     strict=True))
+    if drift > 1e-9:
+        raise AssertionError(f"the compiled and floor losses drift apart by {drift:.1e}")
+    back_to_back = {"documents": len(blocked), "block": BLOCK,
+                    "positions": sum(min(config["block_size"], len(d) + 1) for d in blocked),
+                    "cpu_ms_per_step": {name: block_cpu[name] / len(blocked) * 1e3
+                                        for name in block_cpu},
+                    "compiled_vs_floor": block_cpu[COMPILED] / block_cpu[FLOOR],
+                    "max_loss_difference": drift}
 
     def ratios(clock: str) -> dict[str, float]:
         total = {name: r[clock]["total"] for name, r in rows.items()}
@@ -247,7 +286,7 @@ def bench(n_steps: int, train_steps: int, seed: int = 42,
             "max_loss_difference": worst, "max_weight_difference": wdiff,
             "bitwise_compiled_equals_interpreter": bitwise, "rows": rows,
             "first_step_per_length_compiled_s": _stats(warm_wall[COMPILED]),
-            "cpu": ratios("cpu"), "wall": ratios("wall"),
+            "cpu": ratios("cpu"), "wall": ratios("wall"), "back_to_back": back_to_back,
             "training": training_run(train_steps, seed, config)}
 
 
@@ -306,8 +345,16 @@ def markdown(g: dict[str, Any]) -> list[str]:
               f"{g['cpu']['interpreter_vs_floor']:.1f}x (ratios of total time over the same "
               f"names). The compiled trainer's first step at each new length: median "
               f"{w['median'] * 1e3:.0f} ms, max {w['max'] * 1e3:.0f} ms (wall; a new program "
-              "is traced and compiled there).", "",
-              f"Training run, `nn.gpt.train({t['steps']}, seed={t['seed']})` compiled: "
+              "is traced and compiled there).", ""]
+    b = g.get("back_to_back")
+    if b:
+        ms = b["cpu_ms_per_step"]
+        lines += [f"Back to back, as in training ({b['documents']} later names, "
+                  f"{b['positions']} positions, in blocks of {b['block']} steps per "
+                  f"implementation, alternating): compiled {ms[COMPILED]:.2f} ms, floor "
+                  f"{ms[FLOOR]:.2f} ms of CPU a step, compiled {b['compiled_vs_floor']:.2f}x the "
+                  f"floor (losses agree to {b['max_loss_difference']:.1e}).", ""]
+    lines += [f"Training run, `nn.gpt.train({t['steps']}, seed={t['seed']})` compiled: "
               f"{t['seconds']:.1f} s wall clock, {t['cpu_seconds']:.1f} s CPU, compiles "
               f"included; mean loss over the last {min(100, t['steps'])} steps "
               f"{t['mean_loss_last_100']:.3f} (first step {t['first_loss']:.3f}).", ""]

@@ -118,6 +118,9 @@ def test_bench_runs_the_four_side_by_side_and_reports_targets() -> None:
     assert g["max_loss_difference"] <= 1e-9 and g["max_weight_difference"] <= 1e-9
     assert g["cross_check"]["max_gradient_difference"] <= 1e-12
     assert g["training"]["steps"] == 3 and g["training"]["seconds"] > 0
+    b = g["back_to_back"]
+    assert b["documents"] == 10 and b["max_loss_difference"] <= 1e-9
+    assert set(b["cpu_ms_per_step"]) == {gpt.COMPILED, gpt.FLOOR} and b["compiled_vs_floor"] > 0
     targets = gpt.targets(g)
     assert len(targets) == 4 and all(isinstance(t["met"], bool) for t in targets)
     text = "\n".join(gpt.markdown(g))

@@ -284,7 +284,8 @@ def _operand(x: object, where: str) -> Value:
 
 
 def _power(base: Value, exponent: Value) -> Value:
-    if base.data < 0.0:
+    # The sign of the base decides whether this raises: a comparison, so a trace guards it.
+    if _guarded(base, "<", 0.0, base.data < 0.0):
         raise ValueError(f"**({describe((base, exponent))}): a negative base with a Value "
                          "exponent has no derivative d/db a**b = a**b * log(a)")
     return apply(POW, (base, exponent))

@@ -160,9 +160,9 @@ class _Tracer:
             return
         left = self.reads
         self.reads = []
-        for v in operands:
-            for k, (read, _) in enumerate(left):
-                if read is v:
+        for v in operands:  # the engine's read of each is the latest
+            for k in range(len(left) - 1, -1, -1):
+                if left[k][0] is v:
                     del left[k]
                     break
         self.finish(left)

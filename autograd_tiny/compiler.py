@@ -323,7 +323,7 @@ class Compiled:
         if argnums is None:
             wanted = tuple(range(self.n))
         else:
-            wanted = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+            wanted = tuple(argnums) if isinstance(argnums, Iterable) else (argnums,)
         for i in wanted:
             if isinstance(i, bool) or not isinstance(i, int) or not 0 <= i < self.n:
                 raise ValueError(f"argnums must hold indices of the {self.n} inputs, got {i!r}")

@@ -30,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 TARGET = 0.97
 FILES = ("autograd_tiny/engine.py", "autograd_tiny/value.py", "autograd_tiny/ops.py",
-         "nn/module.py")
+         "autograd_tiny/codegen.py", "autograd_tiny/compiler.py", "nn/module.py")
 TABLE = "ops.py op table"
 # nn/module.py: the saving and loading code (state dicts, save, load and their helpers).
 MODULE_SCOPE = {"StateDictError", "_names", "state_dict", "load_state_dict", "save",

@@ -1,0 +1,227 @@
+"""The code generator's and compiler's small parts, each pinned: what the generated source says,
+which partials may raise (read from the op table), and the compiler's bookkeeping."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from autograd_tiny import TraceError, Value, compile
+from autograd_tiny.codegen import (
+    SPECIAL,
+    _chunks,
+    _literal,
+    _risky,
+    comment,
+    same,
+)
+from autograd_tiny.ops import OPS, Op
+
+
+def test_same_is_bitwise():
+    assert same(1.5, 1.5) and same(0.0, 0.0) and same(-0.0, -0.0) and same(math.nan, math.nan)
+    assert not same(0.0, -0.0) and not same(-0.0, 0.0) and not same(1.0, 2.0)
+    assert not same(math.nan, 1.0) and not same(1.0, math.nan)
+    assert same(math.inf, math.inf) and not same(math.inf, -math.inf)
+
+
+def test_comment_keeps_text_on_one_line():
+    for text in ["a\nb", "a\rb", "a\u2028b", "a\x0cb", "a\x00b", "a\x85b"]:
+        shown = comment(text)
+        assert len((shown + "x").splitlines()) == 1, shown
+    assert comment("x²") == "x²" and comment("plain") == "plain"
+
+
+def test_literals_round_trip():
+    for x in [0.1, -0.0, 1e308, 5e-324, math.inf, -math.inf]:
+        assert same(eval(_literal(x), {"inf": math.inf}), x)
+    assert _literal(math.nan) == "nan"
+
+
+def test_chunks_wrap_long_lists():
+    names = [f"g{i}" for i in range(100)]
+    chunks = _chunks(names, width=20)
+    assert [n for c in chunks for n in c] == names
+    assert all(sum(len(n) + 3 for n in c) <= 20 + 3 + 3 for c in chunks)
+    assert len(chunks) > 1 and _chunks([]) == [] and _chunks(["a"]) == [["a"]]
+
+
+def _raises_on_special(op: Op, i: int, n: int) -> bool:
+    """Whether the i-th partial raises at some special operands where the forward does not."""
+    rule = op.rule
+    for xs in _grid(n):
+        try:
+            out = op.forward(*xs)
+        except (ArithmeticError, ValueError):
+            continue
+        try:
+            rule(out, *xs)[i]
+        except (ArithmeticError, ValueError):
+            return True
+    return False
+
+
+def _grid(n: int):
+    if n == 1:
+        return [[x] for x in SPECIAL]
+    return [[a, b] + [1.0] * (n - 2) for a in SPECIAL for b in SPECIAL]
+
+
+@pytest.mark.parametrize("name", [name for name, op in OPS.items() if op.arity > 0])
+def test_a_partial_that_raises_somewhere_is_known_to_be_risky(name):
+    op = OPS[name]
+    risky = _risky(op, op.arity)
+    for i in range(op.arity):
+        if _raises_on_special(op, i, op.arity):
+            assert risky[i], (name, i)
+
+
+def test_risky_is_read_from_the_formula_text():
+    def made(text: str) -> Op:
+        return Op(f"made {text}", 1, lambda x: x, (text,))
+
+    assert _risky(made("1 / x"), 1) == (True,)
+    assert _risky(made("x ** 2"), 1) == (True,)
+    assert _risky(made("x % 2"), 1) == (True,)
+    assert _risky(made("x // 2"), 1) == (True,)
+    assert _risky(made("log(x)"), 1) == (True,)
+    assert _risky(made("cos(x)"), 1) == (True,)  # cos(inf) raises
+    assert _risky(made("sigmoid(x)"), 1) == (False,)
+    assert _risky(made("x * 2 - 1"), 1) == (False,)
+    assert _risky(made("sign(x)"), 1) == (False,)
+    assert _risky(OPS["*"], 2) == (False, False)
+    assert _risky(OPS["/"], 2) == (True, True)
+
+
+def test_generated_source_shape():
+    w = Value(0.5, "w")
+    c = compile(lambda x, y: (x * w + y).tanh(), [1.0, 2.0], argnums=1, params=[w])
+    src = c.source
+    assert src.startswith("def compiled(rows, params, grads, seed, results, backward):\n")
+    assert "    v2, = params  # w\n" in src and "    g2, = grads\n" in src
+    assert "    for v0, v1 in rows:  # x, y\n" in src
+    assert "        if not backward:\n            results.append((v5,))\n            continue\n" \
+        in src
+    assert "            g4 += (1 - v5**2) * g5\n" in src
+    assert "        results.append((v5, g1))\n" in src
+    assert src.endswith("    else:\n        grads[:] = g2,\n        return True\n"
+                        "    grads[:] = g2,\n    return False\n")
+    assert "Generated from a trace of 3 ops" in src
+
+
+def test_a_risky_partial_of_an_unwanted_branch_is_still_evaluated():
+    c = compile(lambda x, y: x.log() * y, [2.0, 3.0], argnums=1)
+    assert "1 / v0  # raises where backward() would" in c.source.replace("(", "").replace(
+        ")", "") or "1 / v0" in c.source
+
+
+def test_a_guard_on_a_constant_and_a_value_operand():
+    k = Value(1.0, "k")
+
+    def f(x, y):
+        return x * 2.0 if x > y else (x * k if k > 0.5 else x)
+
+    c = compile(f, [3.0, 1.0])
+    assert "if not (v0 > v1):  # guard, " in c.source
+    assert c.value_and_grad(0.0, 1.0) == (0.0, (1.0, 0.0))
+    assert len(c.traces) == 2 and "if not (1.0 > 0.5)" in c.traces[1].source
+
+
+def test_guards_sit_where_their_comparison_was_made():
+    def f(x):
+        y = x * 2.0
+        if y > 1.0:
+            return y.exp()
+        return y
+
+    src = compile(f, [1.0]).source
+    assert src.index("v1 = v0 * 2.0") < src.index("if not (v1 > 1.0)") < src.index(
+        "v2 = exp(v1)")
+
+
+def test_max_traces_caps_the_paths_then_the_interpreter_runs():
+    def f(x):
+        return x * 2.0 if x > 0 else (x * 3.0 if x > -1 else x * 4.0)
+
+    c = compile(f, [1.0], max_traces=2)
+    assert c.accumulate([(0.5,), (-0.5,), (-2.0,), (-3.0,), (2.0,)]) == [
+        (1.0, 2.0), (-1.5, 3.0), (-8.0, 4.0), (-12.0, 4.0), (4.0, 2.0)]
+    assert len(c.traces) == 2 and c.interpreted == 2
+
+
+def test_accumulate_with_no_rows_and_no_inputs():
+    w = Value(2.0, "w")
+    c = compile(lambda: w * w, [], params=[w])
+    assert c.accumulate([]) == [] and w.grad == 0.0
+    assert "for _ in rows:" in c.source
+    assert c.accumulate([(), ()]) == [(4.0,), (4.0,)] and w.grad == 8.0
+    assert c() == 4.0 and w.grad == 8.0
+
+
+def test_carried_outputs_and_plain_calls_of_tuples():
+    c = compile(lambda a, b: (a * b, a + b, a - b), [2.0, 3.0], argnums=(1, 0))
+    assert c(2.0, 3.0) == (6.0, 5.0, -1.0)
+    assert c.value_and_grad(2.0, 3.0) == ((6.0, 5.0, -1.0), (2.0, 3.0))
+
+
+def test_the_example_inputs_must_be_numbers_and_argnums_indices():
+    with pytest.raises(TypeError, match="example input"):
+        compile(lambda x: x, [None])
+    for bad in (-1, 2, True, 1.0):
+        with pytest.raises(ValueError, match="argnums"):
+            compile(lambda x, y: x * y, [1.0, 2.0], argnums=bad)
+    with pytest.raises(ValueError, match="argnums must not repeat"):
+        compile(lambda x, y: x * y, [1.0, 2.0], argnums=[1, 1])
+    with pytest.raises(TypeError, match="params must be Values"):
+        compile(lambda x: x, [1.0], params=[1.0])
+    with pytest.raises(ValueError, match="params must be leaves"):
+        compile(lambda x: x, [1.0], params=[Value(1.0) * 2.0])
+    with pytest.raises(TypeError, match="seed"):
+        compile(lambda x: x, [1.0]).value_and_grad(1.0, seed="1")
+
+
+def test_refusals_name_the_line():
+    def reads(x):
+        return x * x.data
+
+    with pytest.raises(TraceError) as info:
+        compile(reads, [1.0])
+    text = str(info.value)
+    assert "reads .data of a Value at " in text and "test_compile_mutation.py:" in text
+    assert "return x * x.data" in text and "Use a comparison" in text
+
+    def labelled(x):
+        x.label = "ex"
+        return x * float(x)
+
+    with pytest.raises(TraceError, match="calls float\\(\\) on the Value 'ex' at .*float\\(x\\)"):
+        compile(labelled, [1.0])
+
+
+def test_only_the_first_refusal_is_reported():
+    def f(x):
+        a = float(x)
+        x.data = 2.0
+        return x * a
+
+    with pytest.raises(TraceError, match="calls float") as info:
+        compile(f, [1.0])
+    assert "sets .data" not in str(info.value)
+
+
+def test_outside_a_trace_traced_values_behave():
+    from autograd_tiny.compiler import _Traced
+
+    seen = []
+    c = compile(lambda x: (seen.append(x), x * 2.0)[1], [1.5])
+    (v,) = seen
+    assert type(v) is _Traced
+    assert v.data == 1.5 and float(v) == 1.5 and repr(v) == "Value(data=1.5, grad=0.0)"
+    assert f"{v}" == repr(v)
+    v.data = 2.5
+    assert v.data == 2.5
+    out = v * 3.0
+    out.backward()
+    assert v.grad == 3.0
+    assert c(1.0) == 2.0

@@ -108,9 +108,14 @@ def _user_frame() -> Any:
     """The first frame outside the engine: the user's line, for messages (nothing is decided
     by it)."""
     frame: Any = sys._getframe(1)
-    while frame is not None and frame.f_globals.get("__name__") in _ENGINE_MODULES:
+    while frame is not None and _in_engine(frame.f_globals.get("__name__", "")):
         frame = frame.f_back
     return frame
+
+
+def _in_engine(module: str) -> bool:
+    # mutmut's trampolines sit between the engine's functions while it tests a mutant
+    return module in _ENGINE_MODULES or module.startswith("mutmut.")
 
 
 def _where(frame: Any) -> str:

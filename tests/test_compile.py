@@ -14,12 +14,22 @@ from autograd_tiny import (
     Compiled,
     TraceError,
     Value,
+    codegen,
     compile,
     detect_anomaly,
     no_grad,
 )
 from autograd_tiny.ops import OPS
 from autograd_tiny.testing import Graph, call, graphs, op_inputs
+
+
+@pytest.fixture(autouse=True)
+def _derive_afresh():
+    """The generator's cached derivations (risky partials, templates, inline forms) are made
+    afresh in each test, so that a test sees a change to how they are made."""
+    for cached in (codegen._risky, codegen._template, codegen._inline_forms,
+                   codegen._raises_somewhere):
+        cached.cache_clear()
 
 
 def same(a: float, b: float) -> bool:

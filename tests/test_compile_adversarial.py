@@ -19,9 +19,18 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import nn
-from autograd_tiny import Compiled, TraceError, Value, compile
+from autograd_tiny import Compiled, TraceError, Value, codegen, compile
 from autograd_tiny.ops import OPS
 from autograd_tiny.testing import call
+
+
+@pytest.fixture(autouse=True)
+def _derive_afresh():
+    """The generator's cached derivations (risky partials, templates, inline forms) are made
+    afresh in each test, so that a test sees a change to how they are made."""
+    for cached in (codegen._risky, codegen._template, codegen._inline_forms,
+                   codegen._raises_somewhere):
+        cached.cache_clear()
 
 
 def same(a: float, b: float) -> bool:

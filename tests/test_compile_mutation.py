@@ -4,10 +4,11 @@ which partials may raise (read from the op table), and the compiler's bookkeepin
 from __future__ import annotations
 
 import math
+import operator
 
 import pytest
 
-from autograd_tiny import TraceError, Value, compile
+from autograd_tiny import TraceError, Value, codegen, compile
 from autograd_tiny.codegen import (
     SPECIAL,
     _chunks,
@@ -17,6 +18,15 @@ from autograd_tiny.codegen import (
     same,
 )
 from autograd_tiny.ops import OPS, Op
+
+
+@pytest.fixture(autouse=True)
+def _derive_afresh():
+    """The generator's cached derivations (risky partials, templates, inline forms) are made
+    afresh in each test, so that a test sees a change to how they are made."""
+    for cached in (codegen._risky, codegen._template, codegen._inline_forms,
+                   codegen._raises_somewhere):
+        cached.cache_clear()
 
 
 def test_same_is_bitwise():
@@ -225,3 +235,95 @@ def test_outside_a_trace_traced_values_behave():
     out.backward()
     assert v.grad == 3.0
     assert c(1.0) == 2.0
+
+
+def test_forward_names_and_their_namespace():
+    names, formula, namespace = codegen._forward_names()
+    assert names == {"**": "power", "abs": "abs", "exp": "exp", "log": "log", "sqrt": "sqrt",
+                     "tanh": "tanh", "sigmoid": "sigmoid", "relu": "relu",
+                     "leaky_relu": "leaky_relu", "softplus": "softplus", "sin": "sin",
+                     "cos": "cos", "sum": "sum_", "dot": "dot"}
+    assert formula == {"log": "formula_log", "sin": "formula_sin", "cos": "formula_cos",
+                       "sigmoid": "formula_sigmoid", "sign": "sign", "const": "const"}
+    for op_name, name in names.items():
+        assert namespace[name] is OPS[op_name].forward
+    for fname, name in formula.items():
+        assert namespace[name] is codegen.FORMULA_GLOBALS[fname]
+    assert namespace["inf"] == math.inf and math.isnan(namespace["nan"])
+    assert namespace["mul"] is operator.mul
+    assert set(namespace) == {*names.values(), *formula.values(), "inf", "nan", "mul"}
+    assert not any(codegen._RESERVED.fullmatch(name) for name in namespace)
+    assert (names, formula) == (codegen._FORWARD, codegen._FORMULA)
+
+
+def test_inside_a_trace_each_refusal_says_what_and_where():
+    def shows(x):
+        x.label = "ex"
+        return x * len(repr(x))
+
+    with pytest.raises(TraceError, match=r"shows \(repr\) the Value 'ex' at .*repr\(x\)"):
+        compile(shows, [1.0])
+    with pytest.raises(TraceError, match=r"formats a Value at .*\{x:>9\}"):
+        compile(lambda x: x * len(f"{x:>9}"), [1.0])
+    with pytest.raises(TraceError, match=r"calls backward\(\) on a Value at .*backward"):
+        compile(lambda x: (x.backward(2.0), x)[1], [1.0])
+    with pytest.raises(TraceError, match=r"sets .data of a Value at .*setattr"):
+        compile(lambda x: (setattr(x, "data", 2.0), x)[1], [1.0])
+
+
+def test_outside_a_trace_a_traced_value_differentiates_and_formats():
+    from autograd_tiny.compiler import _Traced
+
+    seen = []
+    compile(lambda x: (seen.append(x), x * 2.0)[1], [1.5])
+    (v,) = seen
+    assert type(v) is _Traced
+    v.backward(2.0)
+    assert v.grad == 2.0
+    v.backward()
+    assert v.grad == 3.0
+    w = Value(1.0)
+    y = v * w
+    y.backward(create_graph=True)
+    assert isinstance(w.grad, Value) and w.grad.data == 1.5
+    assert format(v, ">40") == repr(v).rjust(40)
+    assert float(v) == 1.5
+
+
+def test_accumulate_seeds_with_one_by_default():
+    c = compile(lambda x: x * 3.0, [1.0])
+    assert c.accumulate([(2.0,), (1.0,)]) == [(6.0, 3.0), (3.0, 3.0)]
+    assert c.value_and_grad(2.0) == (6.0, (3.0,))
+
+
+STATE = {"calls": 0}
+
+
+def test_what_f_changes_is_named():
+    def counts_in_a_dict(x):
+        STATE["calls"] += 1
+        return x * 2.0
+
+    with pytest.raises(TraceError, match="changes the int 'calls' that it reads"):
+        compile(counts_in_a_dict, [1.0])
+    calls = 0
+
+    def counts_in_a_closure(x):
+        nonlocal calls
+        calls += 1
+        return x * 2.0
+
+    with pytest.raises(TraceError, match="changes a number in a closure"):
+        compile(counts_in_a_closure, [1.0])
+
+
+def test_a_value_computed_outside_is_shown_with_its_data():
+    h = Value(2.0, "h") * 3.0
+    h.label = "h"
+    with pytest.raises(TraceError, match=r"uses the Value 'h' \(data=6.0\), computed outside it "
+                                         r"by the op '\*'; compute it inside"):
+        compile(lambda x: x * h, [1.0])
+    k = Value(2.0) + 3.0
+    with pytest.raises(TraceError, match=r"uses a Value \(data=5.0\), computed outside it by "
+                                         r"the op '\+'"):
+        compile(lambda x: x * k, [1.0])

@@ -215,7 +215,7 @@ def _backward(root: Value, inputs: list[Value], params: list[Value], argnums: tu
         if not v.children or id(v) not in grads:
             continue
         gv = _grad(names[id(v)])
-        body.append(f"if {gv}:")
+        body.append(f"if {gv}:" + (f"  # {comment(v.label)}" if v.label else ""))
         n = len(v.children)
         risky = _risky(v._op_entry, n)
         for j, c in enumerate(v.children):
@@ -240,8 +240,9 @@ def _assemble(body: list[str], inputs: list[Value], params: list[Value], names: 
     write_back: list[str] = []
     if params:
         held = [names[id(p)] for p in params]
-        shown = ", ".join(comment(p.label) or "?" for p in params)
-        lines.append(f"    {_unpack(held)} = params  # {shown}")
+        shown = [f"{names[id(p)]} {comment(p.label)}" for p in params if p.label]
+        lines += [f"    # {', '.join(chunk)}" for chunk in _chunks(shown)]
+        lines.append(f"    {_unpack(held)} = params")
         lines.append(f"    {_unpack([_grad(n) for n in held])} = grads")
         write_back = [f"grads[:] = {_unpack([_grad(n) for n in held])}"]
     taken = _unpack([names[id(v)] for v in inputs]) or "_"
@@ -414,7 +415,8 @@ def _template(op: Op, i: int, n: int) -> tuple[str, tuple[int, ...]]:
     text = op.partial_text(i, n)
     if text.strip() in ("1", "1.0"):
         return "", ()
-    values = {name: f"v_{k}" for k, name in enumerate(op.operands(n))}
+    position = _positions(op, n)
+    values = {name: f"v_{position[name]}" for name in _OPERAND.findall(text) if name in position}
     code = fill(text, {**values, "out": "v_out"})
     for fname, renamed in _FORMULA.items():
         if renamed != fname:
@@ -423,6 +425,15 @@ def _template(op: Op, i: int, n: int) -> tuple[str, tuple[int, ...]]:
     used = sorted({-1 if m == "out" else int(m) for m in re.findall(r"\bv_(out|\d+)\b", code)})
     template = re.sub(r"\bv_(\d+)\b", r"{o\1}", code).replace("v_out", "{out}")
     return template, tuple(used)
+
+
+_OPERAND = re.compile(r"[A-Za-z_]\w*(?:\[\d+\])?")  # a name as the texts write it: x, w[3]
+
+
+@functools.cache
+def _positions(op: Op, n: int) -> dict[str, int]:
+    """Each operand name of ``op`` with ``n`` operands, and its position."""
+    return {name: k for k, name in enumerate(op.operands(n))}
 
 
 def _factor(code: str) -> str:

@@ -4,6 +4,7 @@ refusal; guards re-trace when the data takes another path."""
 from __future__ import annotations
 
 import math
+import os
 import random
 
 import pytest
@@ -23,12 +24,17 @@ from autograd_tiny.ops import OPS
 from autograd_tiny.testing import Graph, call, graphs, op_inputs
 
 
+def examples(n: int) -> int:
+    """n, or 20 while mutation testing runs this test once per mutant."""
+    return 20 if os.environ.get("MUTANT_UNDER_TEST") else n
+
+
 @pytest.fixture(autouse=True)
 def _derive_afresh():
-    """The generator's cached derivations (risky partials, templates, inline forms) are made
+    """The generator's cached derivations (risky partials, templates) are made
     afresh in each test, so that a test sees a change to how they are made."""
-    for cached in (codegen._risky, codegen._template, codegen._inline_forms,
-                   codegen._raises_somewhere):
+    for cached in (codegen._risky, codegen._template, codegen._raises_somewhere,
+                   codegen._positions):
         cached.cache_clear()
 
 
@@ -163,7 +169,7 @@ def _branchy(g: Graph, threshold: float):
     return f
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(g=graphs(max_nodes=12), threshold=st.floats(-2.0, 2.0),
        moves=st.lists(st.floats(-3.0, 3.0), min_size=1, max_size=4),
        branch=st.booleans())

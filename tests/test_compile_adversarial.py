@@ -8,6 +8,7 @@ import copy
 import gc
 import linecache
 import math
+import os
 import pickle
 import random
 import threading
@@ -24,12 +25,17 @@ from autograd_tiny.ops import OPS
 from autograd_tiny.testing import call
 
 
+def examples(n: int) -> int:
+    """n, or 20 while mutation testing runs this test once per mutant."""
+    return 20 if os.environ.get("MUTANT_UNDER_TEST") else n
+
+
 @pytest.fixture(autouse=True)
 def _derive_afresh():
-    """The generator's cached derivations (risky partials, templates, inline forms) are made
+    """The generator's cached derivations (risky partials, templates) are made
     afresh in each test, so that a test sees a change to how they are made."""
-    for cached in (codegen._risky, codegen._template, codegen._inline_forms,
-                   codegen._raises_somewhere):
+    for cached in (codegen._risky, codegen._template, codegen._raises_somewhere,
+                   codegen._positions):
         cached.cache_clear()
 
 
@@ -457,7 +463,7 @@ def _program(names, params, steps, unused):
     return _function(names, body), ws
 
 
-@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(250), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(program=programs())
 def test_random_programs_with_hostile_names_compile_to_the_interpreters_results(program):
     names, params, steps, unused, points = program

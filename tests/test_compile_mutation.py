@@ -22,10 +22,10 @@ from autograd_tiny.ops import OPS, Op
 
 @pytest.fixture(autouse=True)
 def _derive_afresh():
-    """The generator's cached derivations (risky partials, templates, inline forms) are made
+    """The generator's cached derivations (risky partials, templates) are made
     afresh in each test, so that a test sees a change to how they are made."""
-    for cached in (codegen._risky, codegen._template, codegen._inline_forms,
-                   codegen._raises_somewhere):
+    for cached in (codegen._risky, codegen._template, codegen._raises_somewhere,
+                   codegen._positions):
         cached.cache_clear()
 
 
@@ -109,7 +109,7 @@ def test_generated_source_shape():
     c = compile(lambda x, y: (x * w + y).tanh(), [1.0, 2.0], argnums=1, params=[w])
     src = c.source
     assert src.startswith("def compiled(rows, params, grads, seed, results, backward):\n")
-    assert "    v2, = params  # w\n" in src and "    g2, = grads\n" in src
+    assert "    # v2 w\n    v2, = params\n" in src and "    g2, = grads\n" in src
     assert "    for v0, v1 in rows:  # x, y\n" in src
     assert "        if not backward:\n            results.append((v5,))\n            continue\n" \
         in src
@@ -327,3 +327,12 @@ def test_a_value_computed_outside_is_shown_with_its_data():
     with pytest.raises(TraceError, match=r"uses a Value \(data=5.0\), computed outside it by "
                                          r"the op '\+'"):
         compile(lambda x: x * k, [1.0])
+
+
+def test_the_inline_forms_kept_are_those_equal_to_the_forward():
+    forms = codegen._inline_forms.__wrapped__
+    assert forms("relu") == tuple(codegen._INLINE["relu"])
+    assert forms("dot")[-1] is codegen._dot_mapped and len(forms("dot")) in (1, 2)
+    assert codegen._dot_written_out in forms("dot") or not codegen._form_ok(
+        "dot", codegen._dot_written_out)
+    assert forms("sum")[-1] is codegen._INLINE["sum"][1]

@@ -240,8 +240,8 @@ def _assemble(body: list[str], inputs: list[Value], params: list[Value], names: 
     write_back: list[str] = []
     if params:
         held = [names[id(p)] for p in params]
-        shown = [f"{names[id(p)]} {comment(p.label)}" for p in params if p.label]
-        lines += [f"    # {', '.join(chunk)}" for chunk in _chunks(shown)]
+        labelled = [f"{names[id(p)]} {comment(p.label)}" for p in params if p.label]
+        lines += [f"    # {', '.join(chunk)}" for chunk in _chunks(labelled)]
         lines.append(f"    {_unpack(held)} = params")
         lines.append(f"    {_unpack([_grad(n) for n in held])} = grads")
         write_back = [f"grads[:] = {_unpack([_grad(n) for n in held])}"]

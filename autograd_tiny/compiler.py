@@ -63,7 +63,7 @@ class _Traced(Value):
         tracer = MODE.get().trace
         if tracer is not None:
             tracer.read(self)
-        return DATA.__get__(self, Value)  # type: ignore[no-any-return]
+        return DATA.__get__(self)  # type: ignore[no-any-return]
 
     @data.setter
     def data(self, value: float) -> None:
@@ -76,7 +76,7 @@ class _Traced(Value):
         tracer = MODE.get().trace
         if tracer is not None:
             tracer.refuse(f"calls float() on {_who(self)}", _where(_user_frame()))
-        return DATA.__get__(self, Value)  # type: ignore[no-any-return]
+        return DATA.__get__(self)  # type: ignore[no-any-return]
 
     def __repr__(self) -> str:
         _refuse_now(self, "shows (repr)")
@@ -149,8 +149,8 @@ class _Tracer:
         self.nodes.append(out)
         return out
 
-    def compared(self, a: Value, op: str, b: object, outcome: bool) -> None:
-        rhs = b if isinstance(b, Value) else as_float(b, "comparison operand")
+    def compared(self, a: Value, op: str, b: Value | float, outcome: bool) -> None:
+        rhs = b if isinstance(b, Value) else float(b)  # a number: the comparison checked it
         self._take((a, rhs) if isinstance(rhs, Value) else (a,))
         self.guards.append(Guard(a, op, rhs, outcome, len(self.nodes), _where(_user_frame())))
 
@@ -214,7 +214,7 @@ class Watch:
 
     def now(self) -> Any:
         if isinstance(self.holder, Value):
-            return DATA.__get__(self.holder, Value)
+            return DATA.__get__(self.holder)
         try:
             if isinstance(self.holder, types.CellType):
                 return self.holder.cell_contents
@@ -362,12 +362,12 @@ class Compiled:
 
     def __call__(self, *xs: float) -> Any:
         """``f(*xs)``'s value, as floats; no gradient, no ``.grad`` changed."""
-        out = self._execute([self._row(xs)], 1.0, backward=False)[0]
+        out = self._execute([self._row(xs)], None)[0]
         return out[0] if len(out) == 1 else out
 
     def value_and_grad(self, *xs: float, seed: float = 1.0) -> tuple[Any, tuple[float, ...]]:
         """``f``'s value at ``xs`` and d f / d x for x in ``argnums``; params' .grad += d/dp."""
-        out = self._execute([self._row(xs)], as_float(seed, "seed"), backward=True)[0]
+        out = self._execute([self._row(xs)], as_float(seed, "seed"))[0]
         k = len(out) - len(self.argnums)
         value = out[0] if k == 1 else tuple(out[:k])
         return value, tuple(out[k:])
@@ -377,7 +377,7 @@ class Compiled:
         """Per row of inputs, ``f(*row).backward(seed)``, params' grads accumulating across
         rows; returns per row ``(value, *carried, *input_grads)`` as floats."""
         table = [self._row(r, i) for i, r in enumerate(rows)]
-        return self._execute(table, as_float(seed, "seed"), backward=True)
+        return self._execute(table, as_float(seed, "seed"))
 
     def _row(self, xs: Sequence[float], i: int | None = None) -> tuple[float, ...]:
         """The inputs as floats, converted as ``Value`` converts them."""
@@ -389,14 +389,16 @@ class Compiled:
             return row
         return tuple(as_float(x, "input") for x in row)
 
-    def _execute(self, table: list[tuple[float, ...]], seed: float,
-                 backward: bool) -> list[tuple[float, ...]]:
+    def _execute(self, table: list[tuple[float, ...]],
+                 seed: float | None) -> list[tuple[float, ...]]:
+        """The rows, differentiated from ``seed``, or forward only when it is None."""
+        backward = seed is not None
         with _LOCK:
             grads = list(map(_GRAD, self.params))
             results: list[tuple[float, ...]] = []
             if is_anomaly_enabled() or not set(map(type, grads)) <= {float}:
                 for row in table:
-                    results.append(self._interpret(row, seed, backward))
+                    results.append(self._interpret(row, seed))
                 return results
             if table:
                 self._drop_stale()
@@ -408,7 +410,7 @@ class Compiled:
             return results
 
     def _loop(self, table: list[tuple[float, ...]], live: list[float], grads: list[float],
-              seed: float, results: list[tuple[float, ...]], backward: bool) -> None:
+              seed: float | None, results: list[tuple[float, ...]], backward: bool) -> None:
         """Each row through the first trace whose guards hold for it, a trace running on
         through the rows after it until a guard fails; a new trace, or the interpreter, for a
         row no trace takes. Every row is taken from ``rest`` once (a failed guard leaves its
@@ -446,7 +448,7 @@ class Compiled:
                 self._trace(row)  # the new path runs next time round
                 continue
             _set_grads(self.params, grads)
-            results.append(self._interpret(table[pos], seed, backward))
+            results.append(self._interpret(table[pos], seed))
             self.interpreted += 1
             grads[:] = map(_GRAD, self.params)
             self._drop_stale()
@@ -457,12 +459,11 @@ class Compiled:
         """Forget the traces made when what ``f`` reads held other values."""
         self.traces = [t for t in self.traces if t.fresh()]
 
-    def _interpret(self, row: tuple[float, ...], seed: float,
-                   backward: bool) -> tuple[float, ...]:
+    def _interpret(self, row: tuple[float, ...], seed: float | None) -> tuple[float, ...]:
         """One row through the ordinary engine: what the compiled code must equal."""
         xs = [Value(x) for x in row]
         root, carried = _outputs(self.f(*xs))
-        if not backward:
+        if seed is None:
             return (root.data, *[c.data for c in carried])
         order = engine.toposort(root)
         keep = {id(v) for v in (*xs, *self.params)}

@@ -8,11 +8,10 @@ import operator
 
 import pytest
 
-from autograd_tiny import TraceError, Value, codegen, compile
+from autograd_tiny import TraceError, Value, codegen, compile, detect_anomaly
 from autograd_tiny.codegen import (
     SPECIAL,
     _chunks,
-    _literal,
     _risky,
     comment,
     same,
@@ -43,10 +42,11 @@ def test_comment_keeps_text_on_one_line():
     assert comment("x²") == "x²" and comment("plain") == "plain"
 
 
-def test_literals_round_trip():
-    for x in [0.1, -0.0, 1e308, 5e-324, math.inf, -math.inf]:
-        assert same(eval(_literal(x), {"inf": math.inf}), x)
-    assert _literal(math.nan) == "nan"
+@pytest.mark.parametrize("k", [0.1, -0.0, 1e308, 5e-324, math.inf, -math.inf, math.nan])
+def test_constants_are_written_in_exactly(k):
+    c = compile(lambda x: x * Value(k) + x, [1.0])
+    assert repr(k) in c.source
+    assert same(c(2.0), 2.0 * k + 2.0) and same(c.value_and_grad(2.0)[1][0], k + 1.0)
 
 
 def test_chunks_wrap_long_lists():
@@ -238,7 +238,7 @@ def test_outside_a_trace_traced_values_behave():
 
 
 def test_forward_names_and_their_namespace():
-    names, formula, namespace = codegen._forward_names()
+    names, formula, namespace = codegen._forward_names(OPS.values())
     assert names == {"**": "power", "abs": "abs", "exp": "exp", "log": "log", "sqrt": "sqrt",
                      "tanh": "tanh", "sigmoid": "sigmoid", "relu": "relu",
                      "leaky_relu": "leaky_relu", "softplus": "softplus", "sin": "sin",
@@ -336,3 +336,88 @@ def test_the_inline_forms_kept_are_those_equal_to_the_forward():
     assert codegen._dot_written_out in forms("dot") or not codegen._form_ok(
         "dot", codegen._dot_written_out)
     assert forms("sum")[-1] is codegen._INLINE["sum"][1]
+
+
+def test_forward_names_avoid_keywords_reserved_names_builtins_and_each_other():
+    def op(name, forward):
+        return Op(name, 1, forward, ("1",))
+
+    table = [op("lambda", abs), op("v3", abs), op("g12", abs), op("abs", math.fabs),
+             op("power", abs), OPS["**"], op("exp", math.exp), op("print", print)]
+    names, _, namespace = codegen._forward_names(table)
+    assert names == {"lambda": "lambda_", "v3": "v3_", "g12": "g12_", "abs": "abs_",
+                     "power": "power", "**": "power_", "exp": "exp", "print": "print"}
+    assert namespace["abs_"] is math.fabs and namespace["power_"] is OPS["**"].forward
+
+
+def test_written_out_forms():
+    assert codegen._dot_written_out(["w0", "w1", "x0", "x1", "b"]) == "b + w0 * x0 + w1 * x1"
+    assert codegen._dot_written_out(["w0", "w1", "x0", "x1"]) == "0.0 + w0 * x0 + w1 * x1"
+    assert codegen._dot_written_out(["b"]) == "b"
+    assert codegen._dot_mapped(["w0", "w1", "x0", "x1", "b"]) == \
+        "sum(map(mul, (w0, w1), (x0, x1)), b)"
+    assert codegen._dot_mapped(["w0", "x0"]) == "sum(map(mul, (w0,), (x0,)))"
+    assert codegen._sum_written_out(["a", "b"]) == "0.0 + a + b"
+    assert codegen._INLINE["sum"][1](["a"]) == "sum((a,))"
+    assert codegen._INLINE["relu"][0](["a"]) == "(0.0 if a < 0.0 else a)"
+
+
+@pytest.mark.parametrize("n", [1, 17])
+def test_form_ok_tries_every_count_up_to_17(n):
+    def wrong_at(args):  # the sum's form, except for n operands
+        return "1.0" if len(args) == n else "sum((" + ", ".join(args) + ",))"
+
+    assert not codegen._form_ok("sum", wrong_at)
+    assert codegen._form_ok("sum", lambda args: "sum((" + ", ".join(args) + ",))")
+
+
+def test_form_ok_tries_special_values_and_drawn_ones():
+    assert not codegen._form_ok("relu", lambda a: f"({a[0]} if {a[0]} > 0.0 else 0.0)")  # -0.0
+    assert not codegen._form_ok("relu", lambda a: f"(0.0 if {a[0]} < 1e-30 else {a[0]})")
+    assert not codegen._form_ok("relu", lambda a: f"(0.0 if {a[0]} < 0.0 else {a[0]} + 1e-300)")
+    assert not codegen._form_ok("dot", lambda a: codegen._dot_mapped(a) + " * 1.0000001")
+
+
+def test_the_refusal_says_what_to_do():
+    with pytest.raises(TraceError) as info:
+        compile(lambda x: x * x.data, [1.0])
+    assert str(info.value).startswith("cannot compile: the function reads .data of a Value at ")
+    assert str(info.value).endswith("; the compiled code could not follow the data there. Use "
+                                    "a comparison (which becomes a guard) or the interpreter.")
+
+
+def test_a_bad_seed_is_named():
+    c = compile(lambda x: x * 2.0, [1.0])
+    for run in (lambda: c.accumulate([(1.0,)], seed="1"), lambda: c.value_and_grad(1.0, seed=[])):
+        with pytest.raises(TypeError, match="^seed must be a real number"):
+            run()
+
+
+def test_the_interpreter_leaves_constants_grads_alone():
+    k = Value(3.0, "k")
+    k.grad = 0.25
+    w = Value(2.0, "w")
+
+    def f(x):
+        return x * k * w if x > 0 else x * w * k
+
+    c = compile(f, [1.0], max_traces=1, params=[w])
+    assert c.value_and_grad(-1.0) == (-6.0, (6.0,)) and c.interpreted == 1
+    assert k.grad == 0.25 and w.grad == -3.0
+    with detect_anomaly():
+        assert c.value_and_grad(2.0) == (12.0, (6.0,))
+    assert k.grad == 0.25 and w.grad == 3.0
+
+
+def test_a_traced_node_differentiates_twice_outside_the_trace():
+    seen = []
+
+    def f(x):
+        y = x * x
+        seen.append((x, y))
+        return y
+
+    compile(f, [3.0])
+    ((x, y),) = seen
+    y.backward(create_graph=True)
+    assert isinstance(x.grad, Value) and x.grad.data == 6.0

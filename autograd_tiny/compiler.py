@@ -106,7 +106,7 @@ def _who(v: Value) -> str:
 
 def _user_frame() -> Any:
     """The first frame outside the engine: the user's line, for messages (nothing is decided
-    by it)."""
+    by it). There is one: the user called compile."""
     frame: Any = sys._getframe(1)
     while frame is not None and _in_engine(frame.f_globals.get("__name__", "")):
         frame = frame.f_back
@@ -119,10 +119,13 @@ def _in_engine(module: str) -> bool:
 
 
 def _where(frame: Any) -> str:
-    if frame is None:
-        return "<unknown>"
-    line = linecache.getline(frame.f_code.co_filename, frame.f_lineno).strip()
-    return f"{frame.f_code.co_filename}:{frame.f_lineno}" + (f": {line}" if line else "")
+    return _place(frame.f_code.co_filename, frame.f_lineno)
+
+
+def _place(filename: str, lineno: int) -> str:
+    """``file:line: source``, or ``file:line`` when the source cannot be read."""
+    line = linecache.getline(filename, lineno).strip()
+    return f"{filename}:{lineno}" + (f": {line}" if line else "")
 
 
 class _Tracer:
@@ -151,14 +154,14 @@ class _Tracer:
 
     def compared(self, a: Value, op: str, b: Value | float, outcome: bool) -> None:
         rhs = b if isinstance(b, Value) else float(b)  # a number: the comparison checked it
-        self._take((a, rhs) if isinstance(rhs, Value) else (a,))
+        self._take((a, rhs))  # a number matches no read
         self.guards.append(Guard(a, op, rhs, outcome, len(self.nodes), _where(_user_frame())))
 
     def read(self, v: Value) -> None:
         frame = _user_frame()
-        self.reads.append((v, (frame.f_code.co_filename, frame.f_lineno) if frame else ("", 0)))
+        self.reads.append((v, (frame.f_code.co_filename, frame.f_lineno)))
 
-    def _take(self, operands: tuple[Value, ...]) -> None:
+    def _take(self, operands: tuple[Value | float, ...]) -> None:
         """The engine read these operands' data for this op or comparison; any other read
         still waiting was ``f``'s own."""
         if not self.reads:
@@ -175,9 +178,7 @@ class _Tracer:
     def finish(self, left: list[tuple[Value, tuple[str, int]]] | None = None) -> None:
         """Refuse if a read was never taken by a hook (by default: any still waiting)."""
         for v, (filename, lineno) in self.reads if left is None else left:
-            line = linecache.getline(filename, lineno).strip()
-            self.refuse(f"reads .data of {_who(v)}",
-                        f"{filename}:{lineno}" + (f": {line}" if line else ""))
+            self.refuse(f"reads .data of {_who(v)}", _place(filename, lineno))
 
     def refuse(self, what: str, where: str) -> None:
         message = (f"cannot compile: the function {what} at {where}; the compiled code could "
@@ -224,9 +225,7 @@ class Watch:
 
     def unchanged(self) -> bool:
         now = self.now()
-        if type(now) is not type(self.value):
-            return False
-        return same(now, self.value) if type(now) is float else now == self.value
+        return type(now) is type(self.value) and same(now, self.value)
 
     def name(self) -> str:
         if isinstance(self.holder, Value):

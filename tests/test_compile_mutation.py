@@ -421,3 +421,26 @@ def test_a_traced_node_differentiates_twice_outside_the_trace():
     ((x, y),) = seen
     y.backward(create_graph=True)
     assert isinstance(x.grad, Value) and x.grad.data == 6.0
+
+
+def test_a_refusal_in_code_without_source_names_file_and_line_only():
+    namespace = {}
+    exec("def f(x):\n    return x * x.data\n", namespace)
+    with pytest.raises(TraceError, match=r"reads .data of a Value at <string>:2; the compiled"):
+        compile(namespace["f"], [1.0])
+    exec("def g(x):\n    return x * float(x)\n", namespace)
+    with pytest.raises(TraceError, match=r"calls float\(\) on a Value at <string>:2; the compiled"):
+        compile(namespace["g"], [1.0])
+
+
+SCALE = {"k": 0}
+
+
+def test_a_number_that_changes_type_is_a_change():
+    c = compile(lambda x: x * SCALE["k"], [1.0])
+    assert same(c(1.0), 0.0)
+    SCALE["k"] = -0.0  # equal to 0, but another number here
+    assert same(c(1.0), -0.0)
+    SCALE["k"] = 0.0
+    assert same(c(1.0), 0.0)
+    SCALE["k"] = 0

@@ -250,11 +250,11 @@ class Value:
         """Pickled and deep-copied without recursion, however deep the graph: the first Value
         met brings every node below it, children first, so that each node is saved when its
         children already are (pickle and deepcopy then refer back to them)."""
-        covered = _covered()
+        covered = _PICKLING.covered
         if not self.children or self in covered:
             return (_node, (self.data, self.grad, self.label, self._op_entry, self.children))
         below = engine.toposort(self)[:-1]
-        cover = _Cover([v for v in below if v.children and v not in covered])
+        cover = _Cover([v for v in below if v not in covered])
         return (_root, (below, self.data, self.grad, self.label, self._op_entry, self.children,
                         cover))
 
@@ -307,12 +307,12 @@ def _power(base: Value, exponent: Value) -> Value:
 
 # Pickling: the nodes a root being saved has brought along, per thread; they are saved in the
 # plain form, their children being saved before them.
-_PICKLING = threading.local()
+class _Pickling(threading.local):
+    def __init__(self) -> None:
+        self.covered: weakref.WeakSet[Value] = weakref.WeakSet()
 
 
-def _covered() -> weakref.WeakSet[Value]:
-    covered: weakref.WeakSet[Value] = _PICKLING.__dict__.setdefault("covered", weakref.WeakSet())
-    return covered
+_PICKLING = _Pickling()
 
 
 class _Cover:
@@ -321,13 +321,11 @@ class _Cover:
 
     def __init__(self, nodes: list[Value]) -> None:
         self.nodes = nodes
-        _covered().update(nodes)
+        _PICKLING.covered.update(nodes)
 
     def release(self) -> None:
-        covered = _covered()
         for v in self.nodes:
-            covered.discard(v)
-        self.nodes = []
+            _PICKLING.covered.discard(v)
 
     def __reduce__(self) -> tuple[Any, ...]:
         self.release()  # saved last of the root's arguments: everything before it is saved

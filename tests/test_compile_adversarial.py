@@ -505,3 +505,35 @@ def test_compiled_is_exported_under_its_names():
     assert autograd_tiny.compile is compile and callable(autograd_tiny.compile)
     assert isinstance(compile(lambda x: x, [1.0]), Compiled)
     assert autograd_tiny.compiler.Compiled is Compiled
+
+
+def test_pickling_is_linear_in_the_graph():
+    sizes = [len(pickle.dumps(_rnn_output(steps))) for steps in (40, 80)]
+    assert sizes[1] < 2.2 * sizes[0]
+    leaf = Value(1.0, "x")
+    assert leaf.__reduce__()[0].__name__ == "_node"  # a leaf alone is saved as it is
+
+
+def test_pow_guards_the_sign_of_its_base_at_zero():
+    c = compile(lambda a, b: a ** b, [2.0, 3.0])
+    assert [(g.op, g.rhs, g.outcome) for g in c.guards] == [("<", 0.0, False)]
+
+
+def test_recovery_after_a_raising_row_keeps_every_row_before_it():
+    w = Value(0.5, "w")
+
+    def f(x):
+        return (x - 3.0).log() * w if x > 2.0 else x * w
+
+    rows = [(4.0,), (1.0,), (5.0,), (6.0,), (2.5,), (7.0,)]
+    c = compile(f, [4.0], params=[w])
+    with pytest.raises(ValueError) as compiled_error:
+        c.accumulate(rows, seed=0.5)
+    compiled_grad = w.grad
+    w.grad = 0.0
+    with pytest.raises(ValueError) as interpreted_error:
+        for (x,) in rows:
+            f(Value(x)).backward(0.5)
+    assert str(compiled_error.value) == str(interpreted_error.value)
+    assert "log" in str(compiled_error.value)
+    assert same(compiled_grad, w.grad) and compiled_grad != 0.0

@@ -368,8 +368,9 @@ def _partial(node: Value, i: int, n: int, ref: Callable[[Value], str]) -> str:
     names: dict[str, str] = {}
     for k in used:
         r = ref(node if k < 0 else node.children[k])
+        # a negative constant in parentheses, unless it is the whole partial (out is a name)
         names[f"o{k}" if k >= 0 else "out"] = f"({r})" if r.startswith("-") and \
-            template not in ("{out}", f"{{o{k}}}") else r
+            template != f"{{o{k}}}" else r
     return template.format_map(names) + " * "
 
 

@@ -512,8 +512,8 @@ _GET_DATA = operator.attrgetter("data")
 
 
 def _set_grads(params: list[Value], grads: list[float]) -> None:
-    for p, g in zip(params, grads, strict=True):
-        p.grad = g
+    for k, p in enumerate(params):
+        p.grad = grads[k]
 
 
 def _outputs(result: Any) -> tuple[Value, list[Value]]:

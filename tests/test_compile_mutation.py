@@ -3,6 +3,7 @@ which partials may raise (read from the op table), and the compiler's bookkeepin
 
 from __future__ import annotations
 
+import linecache
 import math
 import operator
 
@@ -444,3 +445,95 @@ def test_a_number_that_changes_type_is_a_change():
     SCALE["k"] = 0.0
     assert same(c(1.0), 0.0)
     SCALE["k"] = 0
+
+
+GOLDEN = """\
+def compiled(rows, params, grads, seed, results, backward):
+    \"\"\"Generated from a trace of 5 ops; see autograd_tiny.compile.\"\"\"
+    # v2 w1, v3 w2
+    v2, v3 = params
+    g2, g3 = grads
+    for v0, v1 in rows:  # x, y
+        # forward
+        v4 = v0 * (-2.0)  # a
+        v5 = (-3.0) + v2 * v4 + v3 * v1
+        v6 = (0.0 if v5 < 0.0 else v5)
+        v7 = log(v1)
+        v8 = 0.0 + v6 + (-1.0) + v7  # l\\ne
+        if not backward:
+            results.append((v8,))
+            continue
+        # backward
+        g0 = g4 = g5 = g6 = g7 = 0.0
+        g8 = seed
+        if g8:  # l\\ne
+            g6 += g8
+            g7 += g8
+        if g7:
+            1 / v1  # raises where backward() would
+        if g6:
+            g5 += (0 if v5 <= 0 else 1) * g6
+        if g5:
+            g2 += v4 * g5
+            g3 += v1 * g5
+            g4 += v2 * g5
+        if g4:  # a
+            g0 += -2.0 * g4
+        results.append((v8, g0))
+    else:
+        grads[:] = g2, g3
+        return True
+    grads[:] = g2, g3
+    return False
+"""
+
+
+def test_the_generated_source_in_full():
+    w1, w2 = Value(0.5, "w1"), Value(-1.5, "w2")
+
+    def f(x, y):
+        a = x * -2.0
+        a.label = "a"
+        b = Value.dot([w1, w2], [a, y], -3.0).relu()
+        s = Value.sum([b, -1.0, y.log()])
+        s.label = "l\ne"
+        return s
+
+    c = compile(f, [1.0, 2.0], argnums=(0,), params=[w1, w2])
+    assert c.source == GOLDEN
+    leaf = compile(lambda x: x, [1.0]).source
+    assert "        g0 = 0.0\n        g0 += seed\n        results.append((v0, g0))\n" in leaf
+    assert "    for v0, in rows:  # x\n" in leaf
+
+
+def test_the_generated_lines_are_in_linecache():
+    c = compile(lambda x: x * 2.0, [1.0])
+    filename = c.traces[0].run.__code__.co_filename
+    assert filename.startswith("<autograd_tiny.compile #")
+    assert linecache.getline(filename, 1) == \
+        "def compiled(rows, params, grads, seed, results, backward):\n"
+    assert linecache.getline(filename, 5) == "        v1 = v0 * 2.0\n"
+
+
+@pytest.mark.parametrize("n, written_out", [(32, True), (33, False)])
+def test_a_dot_is_written_out_up_to_64_operands(n, written_out):
+    c = compile(lambda *xs: Value.dot(xs[:n], xs[n:]), [1.0] * (2 * n))
+    assert ("sum(map(mul" not in c.source) is written_out
+    assert c(*[1.0] * (2 * n)) == n
+
+
+def test_factor():
+    assert codegen._factor("(a) * (b)") == "(a) * (b)"
+    assert codegen._factor("(a + b)") == "(a + b)"
+    assert codegen._factor("a + b") == "(a + b)"
+    assert codegen._factor("x if c else y") == "(x if c else y)"
+    assert codegen._factor("a ** b") == "a ** b" and codegen._factor("-a") == "-a"
+    assert codegen._factor("f(a)") == "f(a)" and codegen._factor("a[1]") == "a[1]"
+
+
+def test_input_errors_are_worded():
+    c = compile(lambda x: x * 2.0, [1.0])
+    with pytest.raises(TypeError, match=r"^the compiled function takes 1 inputs, got 2$"):
+        c(1.0, 2.0)
+    with pytest.raises(TypeError, match=r"^input must be a real number \(int or float\), got str"):
+        c("2.0")

@@ -146,7 +146,7 @@ def _constants(root: Value, carried: list[Value], nodes: list[Value], checks: li
         used += v.children
     constants: dict[int, Value] = {}
     for v in used:
-        if id(v) not in known and id(v) not in constants:
+        if id(v) not in known:
             if v.children:
                 raise TraceError(f"cannot compile: the function uses {_shown(v)}, computed "
                                  f"outside it by the op {v.op!r}; compute it inside, or pass "

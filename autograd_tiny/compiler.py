@@ -193,7 +193,6 @@ class Trace:
     values it had (the trace holds only while they are unchanged)."""
 
     def __init__(self, code: Code, guards: list[Guard], watched: list[Watch]) -> None:
-        self.code = code
         self.source = code.source
         self.run = code.run
         self.guards = guards

@@ -9,7 +9,7 @@ import operator
 
 import pytest
 
-from autograd_tiny import TraceError, Value, codegen, compile, detect_anomaly
+from autograd_tiny import TraceError, Value, codegen, compile, detect_anomaly, no_grad
 from autograd_tiny.codegen import (
     SPECIAL,
     _chunks,
@@ -537,3 +537,35 @@ def test_input_errors_are_worded():
         c(1.0, 2.0)
     with pytest.raises(TypeError, match=r"^input must be a real number \(int or float\), got str"):
         c("2.0")
+
+
+def test_chunks_break_where_the_width_is_passed():
+    assert [len(c) for c in _chunks(["x" * 10] * 16)] == [7, 7, 2]
+    assert [len(c) for c in _chunks(["x" * 10] * 6 + ["y" * 11])] == [6, 1]
+
+
+def test_traced_nodes_start_blank_and_no_grad_is_refused_where_it_is():
+    seen = []
+
+    def f(x):
+        y = x * x
+        seen.append(y)
+        return y
+
+    compile(f, [3.0])
+    assert seen[0].grad == 0.0 and seen[0].label == "" and seen[0].op == "*"
+
+    def quiet(x):
+        with no_grad():
+            return x * 2.0
+
+    with pytest.raises(TraceError, match=r"runs an op under no_grad \(its result would be a "
+                                         r"constant\) at .*test_compile_mutation.py:\d+: "
+                                         r"return x \* 2.0; the compiled"):
+        compile(quiet, [1.0])
+
+
+def test_the_refusal_of_a_value_computed_outside_says_what_to_do():
+    h = Value(2.0) * 3.0
+    with pytest.raises(TraceError, match=r"; compute it inside, or pass it as an input$"):
+        compile(lambda x: x * h, [1.0])

@@ -537,3 +537,12 @@ def test_recovery_after_a_raising_row_keeps_every_row_before_it():
     assert str(compiled_error.value) == str(interpreted_error.value)
     assert "log" in str(compiled_error.value)
     assert same(compiled_grad, w.grad) and compiled_grad != 0.0
+
+
+def test_a_deep_graph_pickles_in_another_thread():
+    out = _rnn_output(100)
+    loaded = []
+    worker = threading.Thread(target=lambda: loaded.append(pickle.loads(pickle.dumps(out))))
+    worker.start()
+    worker.join()
+    assert len(loaded) == 1 and same(loaded[0].data, out.data)

@@ -243,7 +243,7 @@ def _watch(f: Callable[..., Any], skip: set[int]) -> list[Watch]:
     closure, defaults, the globals its code names, and the lists, dicts and object attributes
     they hold), Values in ``skip`` (the params) left out."""
     found: list[Watch] = []
-    seen: set[int] = set()
+    seen: dict[int, Any] = {}  # holding each object: a freed one's id could come back
     stack: list[Any] = [f]
 
     def hold(holder: Any, key: Any, item: Any) -> None:
@@ -256,7 +256,7 @@ def _watch(f: Callable[..., Any], skip: set[int]) -> list[Watch]:
         obj = stack.pop()
         if id(obj) in seen:
             continue
-        seen.add(id(obj))
+        seen[id(obj)] = obj
         if isinstance(obj, Value):
             if type(obj) is Value and id(obj) not in skip:
                 found.append(Watch(obj, None))

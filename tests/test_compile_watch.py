@@ -66,28 +66,29 @@ def _changes_are_followed(c, value: Value, before: float, after: float) -> None:
 
 
 def test_values_behind_methods_partials_defaults_tuples_and_lists_are_watched():
-    boxes = {name: Value(2.0, name) for name in
-             ("method", "partial", "keyword", "default", "kwdefault", "tuple", "list", "after")}
-    box = Box(boxes["method"])
-    part = functools.partial(lambda k, x, *, j: x * k.data * j.data, boxes["partial"],
-                             j=boxes["keyword"])
-    pair = (boxes["tuple"], 1)
-    items = [boxes["list"]]
+    # each Value is reachable by one path only
+    method, partial_arg, keyword, default, kwdefault, in_tuple, in_list = (
+        Value(2.0, name) for name in
+        ("method", "partial", "keyword", "default", "kwdefault", "tuple", "list"))
+    box = Box(method)
+    part = functools.partial(lambda k, x, *, j: x * k.data * j.data, partial_arg, j=keyword)
+    pair = (in_tuple, 1)
+    items = [in_list]
     cycle: list = []
     cycle.append(cycle)
 
-    def f(x, d=boxes["default"], *, kd=boxes["kwdefault"]):
+    def f(x, d=default, *, kd=kwdefault):
         assert Value is not None and cycle  # a class and a cycle on the way
-        return (x * d.data * kd.data * pair[0].data * items[0].data * boxes["after"].data
+        return (x * d.data * kd.data * pair[0].data * items[0].data
                 + later[0](x) + later[1](x))
 
-    later = [box.scaled, part]  # popped first: what was found before them must stay found
+    later = [box.scaled, part]
     c = compile(f, [1.0])
     expected = c(1.0)
-    for name, v in boxes.items():
+    for v in (method, partial_arg, keyword, default, kwdefault, in_tuple, in_list):
         v.data = 3.0
         interpreted = f(Value(1.0)).data
-        assert c(1.0) == interpreted != expected, name
+        assert c(1.0) == interpreted != expected, v.label
         v.data = 2.0
         expected = c(1.0)
 
@@ -148,3 +149,25 @@ def test_the_outputs_must_be_values():
 def test_argument_names_fall_back_to_positions():
     assert "in rows:  # x0, x1\n" in compile(max, [1.0, 2.0]).source
     assert "in rows:  # x0, x1\n" in compile(lambda *xs: xs[0] * xs[1], [1.0, 2.0]).source
+
+
+def test_eight_paths_are_kept_by_default_then_the_interpreter_runs():
+    from autograd_tiny import Compiled
+
+    def f(x):
+        out = x
+        for t in range(10):
+            if x > t:
+                out = out * 1.5
+        return out
+
+    for c in (compile(f, [0.5]), Compiled(f, [0.5])):
+        assert [c(t + 0.5) for t in range(10)] == [f(Value(t + 0.5)).data for t in range(10)]
+        assert len(c.traces) == 8 and c.interpreted == 2
+
+
+def test_bad_params_and_example_inputs_are_named():
+    with pytest.raises(TypeError, match=r"^params must be Values, got float$"):
+        compile(lambda x: x, [1.0], params=[1.0])
+    with pytest.raises(TypeError, match=r"^example input must be a real number"):
+        compile(lambda x: x, ["1"])

@@ -171,3 +171,24 @@ def test_bad_params_and_example_inputs_are_named():
         compile(lambda x: x, [1.0], params=[1.0])
     with pytest.raises(TypeError, match=r"^example input must be a real number"):
         compile(lambda x: x, ["1"])
+
+
+SETTINGS = {"k": 2.0}
+
+
+def test_a_watched_entry_that_disappears_is_a_change():
+    c = compile(lambda x: x * SETTINGS["k"], [1.0])
+    assert c(1.0) == 2.0
+    del SETTINGS["k"]
+    try:
+        with pytest.raises(KeyError):
+            c(1.0)  # traced again, and f raises as the interpreter does
+    finally:
+        SETTINGS["k"] = 2.0
+    assert c(1.0) == 2.0
+
+
+def test_rows_that_are_not_all_floats_are_converted():
+    c = compile(lambda x, y: x * y, [1.0, 2.0])
+    assert c.accumulate([[1, 2.0], (3.0, 4)]) == [(2.0, 2.0, 1.0), (12.0, 4.0, 3.0)]
+    assert c.accumulate(iter([(1.0, 2.0)])) == [(2.0, 2.0, 1.0)]

@@ -192,3 +192,11 @@ def test_rows_that_are_not_all_floats_are_converted():
     c = compile(lambda x, y: x * y, [1.0, 2.0])
     assert c.accumulate([[1, 2.0], (3.0, 4)]) == [(2.0, 2.0, 1.0), (12.0, 4.0, 3.0)]
     assert c.accumulate(iter([(1.0, 2.0)])) == [(2.0, 2.0, 1.0)]
+
+
+def test_an_equal_number_stored_anew_keeps_the_trace():
+    box = {"k": 2.5}
+    c = compile(lambda x: x * box["k"], [1.0])
+    first = c.traces[0]
+    box["k"] = float("2.5")  # another object, the same number
+    assert c(1.0) == 2.5 and c.traces == [first]

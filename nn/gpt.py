@@ -73,10 +73,11 @@ class Trainer:
         self.lengths = sorted({*wanted, block})
         self.programs: dict[int, Compiled] = {}
         self.k = 0  # steps taken
-        # The parameters the compiled programs read: all but the embedding tables, whose rows
-        # come in as inputs.
-        tables = {id(p) for row in (*model.wte, *model.wpe) for p in row}
-        self._params = [p for p in model.parameters() if id(p) not in tables]
+        # The programs' params: every parameter, the embedding tables too. The programs never
+        # read the tables (their rows come in as inputs), but a Value a compiled function can
+        # reach and does not name as a param is a watched constant: Adam moving the tables would
+        # make every program stale, traced again at every step.
+        self._params = model.parameters()
 
     def step(self, tokens: Sequence[int]) -> float:
         """Forward, backward and one Adam update on the document ``tokens``; returns its loss."""

@@ -121,6 +121,19 @@ def test_any_choice_of_programs_is_bit_identical_too(lengths, programs):
     assert sorted(trainer.programs) == programs and trainer.interpreted == 0
 
 
+def test_each_program_is_traced_once_while_adam_moves_every_weight():
+    # Adam moves the embedding tables too, which the programs read only through their inputs:
+    # the programs must not count them as constants that changed, or every step traces again.
+    model = nn.GPT(TOK.vocab_size, block_size=6, n_embd=8, n_head=2, n_layer=1, seed=3)
+    trainer = Trainer(model, steps=6, lengths=[6])
+    trainer.step(TOK.encode("emma"))
+    (program,) = trainer.programs.values()
+    first = program.traces[0]
+    for doc in ["ava", "zoe", "liam", "noah", "mia"]:
+        trainer.step(TOK.encode(doc))
+    assert program.traces == [first] and trainer.interpreted == 0
+
+
 def test_the_learning_rate_decays_linearly_to_zero():
     trainer = Trainer(nn.GPT(27, seed=0), steps=4, compile=False)
     lrs = []

@@ -23,15 +23,13 @@ fan_out = nout of the layer (1 for a lone ``Neuron``):
 from __future__ import annotations
 
 import math
-import numbers
-import operator
 import random
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from autograd_tiny import Value
 
-from . import pytorch
+from . import checks, pytorch
 from .module import Module
 
 Input = Sequence[Value | float] | Value | float
@@ -46,12 +44,7 @@ ACTIVATIONS: dict[str, Callable[[Value], Value] | None] = {
 
 
 def _activation(name: object, what: str = "activation") -> Callable[[Value], Value] | None:
-    if not isinstance(name, str):
-        raise TypeError(f"{what} must be a str, one of {', '.join(ACTIVATIONS)}; got "
-                        f"{type(name).__name__} {name!r:.40}")
-    if name not in ACTIVATIONS:
-        raise ValueError(f"unknown {what} {name!r}; choose one of {', '.join(ACTIVATIONS)}")
-    return ACTIVATIONS[name]
+    return ACTIVATIONS[checks.choice(name, list(ACTIVATIONS), what)]
 
 
 INITS = ("uniform", "xavier", "he")
@@ -71,37 +64,8 @@ def _init_bound(init: object, fan_in: int, fan_out: int) -> float:
     raise ValueError(f"unknown init {init!r}; choose one of {', '.join(INITS)}")
 
 
-def _size(n: object, what: str) -> int:
-    if isinstance(n, bool):
-        raise TypeError(f"{what} must be an integer, got bool {n!r}")
-    try:
-        n = operator.index(n)  # type: ignore[arg-type]
-    except TypeError:
-        raise TypeError(f"{what} must be an integer, got {type(n).__name__} {n!r}") from None
-    if n <= 0:
-        raise ValueError(f"{what} must be positive, got {what} = {n}")
-    return n
-
-
-def _flag(x: object, what: str) -> bool:
-    if not isinstance(x, bool):
-        raise TypeError(f"{what} must be True or False, got {type(x).__name__} {x!r}")
-    return x
-
-
-def _rng(rng: object) -> random.Random | None:
-    if rng is not None and not isinstance(rng, random.Random):
-        raise TypeError(f"rng must be a random.Random or None, got {type(rng).__name__} "
-                        f"{rng!r:.40}")
-    return rng
-
-
-def _seed(seed: object) -> int | None:
-    if seed is None:
-        return None
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
-        raise TypeError(f"seed must be an int or None, got {type(seed).__name__} {seed!r:.40}")
-    return int(seed)
+# The checks live in nn.checks; nn/gpt.py still imports _size from here.
+_size, _flag, _rng, _seed = checks.size, checks.flag, checks.rng_or_none, checks.seed_or_none
 
 
 def _inputs(x: Input, nin: int) -> list[Value]:

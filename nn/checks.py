@@ -14,10 +14,17 @@ import random
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from autograd_tiny import Value
+
 from .optim import count, flag, real
 
-__all__ = ["real", "count", "flag", "integer", "size", "non_negative_int", "rng_or_none",
+__all__ = ["SCALARS", "real", "count", "flag", "integer", "size", "non_negative_int", "rng_or_none",
            "seed_or_none", "rng_for", "choice", "listlike", "sequence"]
+
+
+# The types a scalar input or label may have, tested first with one isinstance; anything else
+# that is a numbers.Real (a numpy float32, a Fraction) is accepted on a second test.
+SCALARS = (Value, float, int)
 
 
 def _got(x: object) -> str:

@@ -37,13 +37,12 @@ def _pairs(preds: Preds, targets: Preds, what: str) -> tuple[list[Scalar], list[
 _ARGS = {"mse_loss": ("preds", "targets"), "hinge_loss": ("scores", "labels"),
          "binary_cross_entropy": ("probs", "targets"),
          "binary_cross_entropy_with_logits": ("logits", "targets")}
-_SCALARS = (Value, float, int)
 
 
 def _samples(xs: Preds, what: str, name: str) -> list[Scalar]:
     """``xs`` as a list of Values and numbers (a bare one as a list of one), each checked
     by one isinstance: fit calls a loss per sample."""
-    if isinstance(xs, _SCALARS):
+    if isinstance(xs, checks.SCALARS):
         return [xs]
     if isinstance(xs, list):
         out = xs
@@ -55,7 +54,7 @@ def _samples(xs: Preds, what: str, name: str) -> list[Scalar]:
     else:
         out = list(xs)
     for x in out:
-        if not isinstance(x, _SCALARS) and (isinstance(x, (str, bytes))
+        if not isinstance(x, checks.SCALARS) and (isinstance(x, (str, bytes))
                                             or not isinstance(x, numbers.Real)):
             raise TypeError(f"{what}'s {name} must be Values or numbers (int or float), got "
                             f"{type(x).__name__} {x!r:.40}")

@@ -373,25 +373,24 @@ def _check_types(model: object, X: object, y: object, named: bool, optimizer: ob
                             f"{fn!r:.40}")
     xs = checks.sequence(X, "fit's X", "samples (each a list of numbers, or a number)")
     for i, x in enumerate(xs):
-        if not isinstance(x, _SCALARS) and not _numbers_or_lists(x):
+        if not isinstance(x, checks.SCALARS) and not _numbers_or_lists(x):
             raise TypeError(f"fit's X[{i}] must be a number or a list of numbers (or of lists "
                             f"of them), got {type(x).__name__} {x!r:.60}")
     labels = checks.sequence(y, "fit's y", "labels (numbers)")
     if named:  # a callable loss decides what its labels are
-        bad = [t for t in labels if not isinstance(t, _SCALARS)
+        bad = [t for t in labels if not isinstance(t, checks.SCALARS)
                and (isinstance(t, (str, bytes)) or not isinstance(t, numbers.Real))]
         if bad:
             raise TypeError(f"fit's y must hold numbers (int or float) for a named loss, got "
                             f"{type(bad[0]).__name__} {bad[0]!r:.40}")
 
 
-_SCALARS = (Value, float, int)
 
 
 def _numbers_or_lists(x: object) -> bool:
     """x is a list of numbers and lists (an RNN's steps): not a str, nor holding one."""
     return checks.listlike(x) and all(
-        isinstance(v, _SCALARS) or isinstance(v, numbers.Real) or checks.listlike(v)
+        isinstance(v, checks.SCALARS) or isinstance(v, numbers.Real) or checks.listlike(v)
         for v in x)  # type: ignore[attr-defined]
 
 

@@ -87,7 +87,7 @@ def draw_dot(root: Value | Model, *, rankdir: str = "LR", show_grad: bool = True
     if not isinstance(root, Value) and callable(getattr(root, "named_parameters", None)):
         return draw_model(root, rankdir=rankdir)
     if not isinstance(root, Value):
-        raise TypeError(f"draw_dot needs a Value (or a model) as root, got {type(root).__name__}")
+        raise TypeError(f"draw_dot needs a Value as root, got {type(root).__name__}")
     if rankdir not in RANKDIRS:
         raise ValueError(f"rankdir must be one of {', '.join(map(repr, RANKDIRS))}, "
                          f"got {rankdir!r}")

@@ -478,5 +478,5 @@ def test_walking_something_that_is_not_a_value_names_its_type(root: object) -> N
     from autograd_tiny import backprop_steps, forward_steps
 
     for walk in (toposort, backprop_steps, forward_steps):
-        with pytest.raises(TypeError, match=f"must be a Value, got {type(root).__name__}"):
+        with pytest.raises(TypeError, match=f"Value.*, got {type(root).__name__}"):
             walk(root)  # type: ignore[arg-type]

@@ -4,7 +4,7 @@ Importing it loads no dependency: graphviz (pictures, the step-through player) a
 hypothesis (``autograd_tiny.testing``) are imported where they are used.
 """
 
-from .compile import Compiled, TraceError, compile
+from .compiler import Compiled, TraceError, compile
 from .draw import draw_dot
 from .functional import grad, hessian, value_and_grad
 from .gradcheck import GradcheckError, gradcheck

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 import numbers
+import threading
+import weakref
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -244,6 +246,18 @@ class Value:
             return Value(0.0)
         return record(DOT, children, _dot(*data))  # type: ignore[arg-type]
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled and deep-copied without recursion, however deep the graph: the first Value
+        met brings every node below it, children first, so that each node is saved when its
+        children already are (pickle and deepcopy then refer back to them)."""
+        covered = _PICKLING.covered
+        if not self.children or self in covered:
+            return (_node, (self.data, self.grad, self.label, self._op_entry, self.children))
+        below = engine.toposort(self)[:-1]
+        cover = _Cover([v for v in below if v not in covered])
+        return (_root, (below, self.data, self.grad, self.label, self._op_entry, self.children,
+                        cover))
+
     def backward(self, grad: float | Value = 1.0, *, create_graph: bool = False) -> None:
         """Fill ``.grad`` of every node this value depends on with d(self)/d(node).
 
@@ -284,7 +298,50 @@ def _operand(x: object, where: str) -> Value:
 
 
 def _power(base: Value, exponent: Value) -> Value:
-    if base.data < 0.0:
+    # The sign of the base decides whether this raises: a comparison, so a trace guards it.
+    if _guarded(base, "<", 0.0, base.data < 0.0):
         raise ValueError(f"**({describe((base, exponent))}): a negative base with a Value "
                          "exponent has no derivative d/db a**b = a**b * log(a)")
     return apply(POW, (base, exponent))
+
+
+# Pickling: the nodes a root being saved has brought along, per thread; they are saved in the
+# plain form, their children being saved before them.
+class _Pickling(threading.local):
+    def __init__(self) -> None:
+        self.covered: weakref.WeakSet[Value] = weakref.WeakSet()
+
+
+_PICKLING = _Pickling()
+
+
+class _Cover:
+    """The nodes one root brought along; released once they are saved (or, in a shallow copy,
+    when the copy is made), so a later pickle of one of them starts afresh."""
+
+    def __init__(self, nodes: list[Value]) -> None:
+        self.nodes = nodes
+        _PICKLING.covered.update(nodes)
+
+    def release(self) -> None:
+        for v in self.nodes:
+            _PICKLING.covered.discard(v)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        self.release()  # saved last of the root's arguments: everything before it is saved
+        return (type(None), ())
+
+
+def _node(data: float, grad: Any, label: str, op: Op, children: tuple[Value, ...]) -> Value:
+    """A Value with these fields, for unpickling."""
+    out = _new(Value)
+    out.data, out.grad, out.label, out._op_entry, out.children = data, grad, label, op, children
+    return out
+
+
+def _root(below: list[Value], data: float, grad: Any, label: str, op: Op,
+          children: tuple[Value, ...], cover: _Cover | None) -> Value:
+    """The root of a pickled graph; ``below`` (its nodes, children first) is already built."""
+    if cover is not None:
+        cover.release()
+    return _node(data, grad, label, op, children)

@@ -1,9 +1,11 @@
 """``make mutation``: how many deliberately broken versions of the engine the fast tests catch.
 
-1. mutmut mutates ``autograd_tiny/engine.py``, ``value.py``, ``ops.py`` (its functions) and
-   ``nn/module.py`` and runs the fast subset of the tests named in ``pyproject.toml``
-   (``[tool.mutmut]``) against each mutant; for ``nn/module.py`` only the saving and loading
-   code is counted.
+1. mutmut mutates ``autograd_tiny/engine.py``, ``value.py``, ``ops.py`` (its functions), the
+   compiler (``codegen.py``, ``compiler.py``) and ``nn/module.py`` and runs the fast subset of
+   the tests named in ``pyproject.toml`` (``[tool.mutmut]``) against each mutant; for
+   ``nn/module.py`` only the saving and loading code is counted. ``--only PATTERN`` (mutmut's
+   glob over mutant names, e.g. ``"autograd_tiny.codegen*"``) runs some of them, keeping the
+   results of the others from the last run.
 2. ``mutation.table`` mutates what mutmut cannot see, the op table's formula texts and forward
    lambdas, and ``TABLE_TESTS`` run against each of those mutants.
 3. Mutants listed in ``mutation/equivalent.txt`` (each with the reason it cannot be told apart
@@ -30,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 TARGET = 0.97
 FILES = ("autograd_tiny/engine.py", "autograd_tiny/value.py", "autograd_tiny/ops.py",
-         "nn/module.py")
+         "autograd_tiny/codegen.py", "autograd_tiny/compiler.py", "nn/module.py")
 TABLE = "ops.py op table"
 # nn/module.py: the saving and loading code (state dicts, save, load and their helpers).
 MODULE_SCOPE = {"StateDictError", "_names", "state_dict", "load_state_dict", "save",
@@ -59,9 +61,9 @@ def _env() -> dict[str, str]:
     return env
 
 
-def run_mutmut(children: int) -> None:
-    subprocess.run([sys.executable, "-m", "mutmut", "run", "--max-children", str(children)],
-                   cwd=ROOT, env=_env(), check=False)
+def run_mutmut(children: int, only: list[str] | None = None) -> None:
+    subprocess.run([sys.executable, "-m", "mutmut", "run", "--max-children", str(children),
+                    *(only or [])], cwd=ROOT, env=_env(), check=False)
 
 
 def mutmut_statuses() -> dict[str, dict[str, str]]:
@@ -181,9 +183,11 @@ def main() -> None:
     parser.add_argument("--retry-table-survivors", action="store_true",
                         help="run the table's surviving mutants again (after adding tests)")
     parser.add_argument("--children", type=int, default=2, help="mutmut's parallel workers")
+    parser.add_argument("--only", action="append", metavar="PATTERN",
+                        help="run only the mutmut mutants whose names match (repeatable)")
     args = parser.parse_args()
     if not (args.report or args.table_only or args.retry_table_survivors):
-        run_mutmut(args.children)
+        run_mutmut(args.children, args.only)
     if args.retry_table_survivors:
         last = json.loads(TABLE_RESULTS.read_text(encoding="utf-8"))
         table = run_table({k for k, s in last.items() if s == "survived"})

@@ -21,7 +21,7 @@ average, with its ``num_batches_tracked``) are not offered.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from autograd_tiny import Value
@@ -93,6 +93,11 @@ class BatchNorm(Module):
 
     def forward_batch(self, xs: Sequence[Any]) -> list[Any]:
         return self(xs)
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """As ``Module.load_state_dict``, refusing a running variance that sqrt cannot take."""
+        check_running_var(self, state)
+        super().load_state_dict(state)
 
     def _rows(self, xs: Sequence[Any]) -> list[list[Value]]:
         if isinstance(xs, (str, bytes, Value)) or not isinstance(xs, Sequence):
@@ -236,3 +241,28 @@ def _vector(x: Sequence[Value | float], n: int, what: str) -> list[Value]:
         raise ValueError(f"{what} expected a vector of normalized_shape = {n} values, got "
                          f"{len(x)}")
     return [v if isinstance(v, Value) else Value(v) for v in x]
+
+
+def check_running_var(module: Module, state: Mapping[str, Any], prefix: str = "") -> None:
+    """ValueError naming every ``running_var`` entry of ``state`` for the BatchNorm layers in
+    ``module`` (``prefix`` + their names) that is a number below 0, or that leaves
+    running_var + eps <= 0: eval mode would take its square root. Anything else is left to
+    ``load_state_dict``'s own checks."""
+    if not isinstance(state, Mapping):
+        return  # load_state_dict words that
+    bad = []
+    todo: list[tuple[str, Any]] = [(prefix, module)]
+    while todo:
+        at, m = todo.pop()
+        if not isinstance(m, BatchNorm):
+            todo += [(f"{at}layers.{i}.", sub) for i, sub in enumerate(getattr(m, "layers", ()))]
+            continue
+        for j in range(m.num_features):
+            name = f"{at}running_var.{j}"
+            x = state.get(name)
+            if isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x) \
+                    and (x < 0.0 or x + m.eps <= 0.0):
+                bad.append(f"{name} = {x!r}")
+    if bad:
+        raise ValueError(f"running variances must be >= 0 (with eps, > 0): {', '.join(bad)}; "
+                         "nothing was loaded")

@@ -15,13 +15,14 @@ scores = model(X[:8])          # 8 Values
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from autograd_tiny import Value
 
 from .layers import _activation
 from .module import Module, saved_name, saved_type
+from .norm import check_running_var
 
 
 class Activation(Module):
@@ -75,6 +76,11 @@ class Sequential(Module):
     def named_parameters(self) -> list[tuple[str, Value]]:
         return [(f"layers.{i}.{name}", p) for i, m in enumerate(self.layers)
                 for name, p in m.named_parameters()]
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """As ``Module.load_state_dict``, first refusing a BatchNorm's negative running_var."""
+        check_running_var(self, state)
+        super().load_state_dict(state)
 
     def named_buffers(self) -> list[tuple[str, Value]]:
         return [(f"layers.{i}.{name}", v) for i, m in enumerate(self.layers)

@@ -161,8 +161,8 @@ def fit(model: Module | Callable[[Any], Any], X: Sequence[Sequence[float]], y: S
     params = model.parameters() if isinstance(model, Module) else list(optimizer.params)
     whole = isinstance(model, Module) and type(model).forward_batch is not Module.forward_batch
     if whole and compile:
-        raise ValueError(f"compile=True traces one sample, but {type(model).__name__} looks at "
-                         "the whole batch (batch norm); pass compile=False")
+        raise ValueError(f"compile=True traces one sample, but {type(model).__name__} takes "
+                         "the whole batch at once (its forward_batch); pass compile=False")
     if isinstance(loss, str) and not whole:
         step: _Step = _PerSample(model, loss, params, l2, l1, compile)
     elif compile:

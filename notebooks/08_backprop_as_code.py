@@ -17,9 +17,10 @@
 # `autograd_tiny.compile` does that walk once, while tracing a function, and writes down what
 # it would do as plain Python: one line per node for the forward pass, then one line per
 # partial derivative for the backward pass, each partial written with the op table's formula
-# (`out * (1 - out)` for a sigmoid), skipped under `if g_...:` when nothing flows back, as the
+# (`out * (1 - out)` for a sigmoid), skipped under `if g...:` when nothing flows back, as the
 # engine skips it. The result is the chain rule written out by hand, and it computes
-# bitwise the same numbers as the interpreter.
+# bitwise the same numbers as the interpreter. The code names each value `v` and a number
+# (`v7`), its gradient `g` and the same number (`g7`); labels are shown in comments.
 #
 # We compile one sample's loss of a sigmoid 2-3-1 network, put the source next to the graph,
 # compare it with the backward pass the classic XOR tutorial writes by hand in numpy, and
@@ -64,9 +65,10 @@ loss_c = compile(loss_of, [*X[1], y[1]], argnums=(), params=params)
 print(loss_c.source)
 
 # %% [markdown]
-# Above the graph of the same loss, drawn after `backward()`. Each line of the forward
-# is a node of the picture; each `g_child += partial * g_node` line is one edge of the picture
-# walked backwards. `g_` is the gradient of the loss with respect to that value.
+# Below, that code again above the graph of the same loss, drawn after `backward()`. Each
+# line of the forward is a node of the picture (its label in the comment); each
+# `g_child += partial * g_node` line is one edge of the picture walked backwards. `g17` is the
+# gradient of the loss with respect to the value `v17`.
 
 # %%
 x0, x1, t = Value(X[1][0], "x0"), Value(X[1][1], "x1"), Value(y[1], "t")
@@ -146,9 +148,9 @@ for (name, p), g in zip(model.named_parameters(), by_hand, strict=True):
 
 # %% [markdown]
 # Line for line they are the same chain rule: numpy's `delta1 = (delta2 @ W2) * h * (1 - h)`
-# is, per hidden unit, `g_h0 += layers_1_neurons_0_w_0 * g_zo` followed by
-# `g_z0 += h0 * (1 - h0) * g_h0`; `dW1 = delta1.T @ Xs` is `g_layers_0_neurons_0_w_0 += x0 *
-# g_z0`. numpy computes every gradient densely for the whole batch; the compiled code works
+# is, per hidden unit, `g17 += v12 * g22` (h0's gradient from zo's, through the weight
+# `v12`, layers.1.neurons.0.w.0) followed by `g16 += v17 * (1 - v17) * g17` (z0's from
+# h0's); `dW1 = delta1.T @ Xs` is `g3 += v0 * g16` (layers.0.neurons.0.w.0's, input x0). numpy computes every gradient densely for the whole batch; the compiled code works
 # one sample at a time and skips a node whose gradient is exactly 0.
 #
 # ## Faster training

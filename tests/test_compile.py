@@ -4,6 +4,7 @@ refusal; guards re-trace when the data takes another path."""
 from __future__ import annotations
 
 import math
+import os
 import random
 
 import pytest
@@ -14,12 +15,27 @@ from autograd_tiny import (
     Compiled,
     TraceError,
     Value,
+    codegen,
     compile,
     detect_anomaly,
     no_grad,
 )
 from autograd_tiny.ops import OPS
 from autograd_tiny.testing import Graph, call, graphs, op_inputs
+
+
+def examples(n: int) -> int:
+    """n, or 20 while mutation testing runs this test once per mutant."""
+    return 20 if os.environ.get("MUTANT_UNDER_TEST") else n
+
+
+@pytest.fixture(autouse=True)
+def _derive_afresh():
+    """The generator's cached derivations (risky partials, templates) are made
+    afresh in each test, so that a test sees a change to how they are made."""
+    for cached in (codegen._risky, codegen._template, codegen._raises_somewhere,
+                   codegen._positions):
+        cached.cache_clear()
 
 
 def same(a: float, b: float) -> bool:
@@ -70,13 +86,14 @@ def neuron(x1, x2):
 def test_source_is_the_chain_rule_written_out():
     c = compile(neuron, [2.0, 0.0])
     src = c.source
-    # forward: one line per node, labels as names; backward from the op table's formulas
-    assert "o = tanh(n)" in src
-    assert "g_n += (1 - o**2) * g_o" in src
-    assert "if g_o:" in src
-    assert "g_x1 += -3.0 * " in src  # d(x1 * w1)/dx1 = w1, the constant written in
-    assert "for x1, x2 in rows:" in src  # inputs named as f names its arguments
-    forward = src.split("# forward")[1].split("# backward")[0].strip().splitlines()
+    # forward: one line per node, generated names with the label in a comment; backward from
+    # the op table's formulas
+    assert "v6 = tanh(v5)  # o" in src
+    assert "g5 += (1 - v6**2) * g6" in src
+    assert "if g6:" in src
+    assert "g0 += -3.0 * " in src  # d(x1 * w1)/dx1 = w1, the constant written in
+    assert "for v0, v1 in rows:  # x1, x2" in src  # f's argument names in a comment
+    forward = src.split("# forward")[1].split("if not backward")[0].strip().splitlines()
     graph_ops = 0
     stack, seen = [neuron(Value(2.0), Value(0.0))], set()
     while stack:
@@ -152,7 +169,7 @@ def _branchy(g: Graph, threshold: float):
     return f
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(g=graphs(max_nodes=12), threshold=st.floats(-2.0, 2.0),
        moves=st.lists(st.floats(-3.0, 3.0), min_size=1, max_size=4),
        branch=st.booleans())
@@ -188,7 +205,7 @@ def test_guard_sources_name_the_line_and_paths_are_counted():
         return x * 2.0 if x > 0 else x.exp()
 
     c = compile(f, [1.0], max_traces=1)
-    assert "if not (x > 0.0):  # guard, " in c.source and "test_compile.py" in c.source
+    assert "if not (v0 > 0.0):  # guard, " in c.source and "test_compile.py" in c.source
     assert [(g.op, g.outcome) for g in c.guards] == [(">", True)]
     assert c.value_and_grad(-1.0) == (math.exp(-1.0), (math.exp(-1.0),))
     assert len(c.traces) == 1 and c.interpreted == 1  # over max_traces: the interpreter ran
@@ -262,7 +279,8 @@ def test_captured_constants_are_checked_and_params_are_read_live():
         assert same(got[0], out.data) and same(got[1][0], x.grad)
         assert same(grad_after, w.grad)  # accumulated onto 0.125 exactly as backward() does
         k.grad = 0.0
-    assert len(c.traces) == 2
+    # traced again at the change; the trace made with the old constant is dropped
+    assert len(c.traces) == 1 and "-1.0" in c.source
 
 
 def test_accumulate_runs_rows_like_repeated_backward():

@@ -136,7 +136,6 @@ TAKES_STR = {("register", "name"), ("draw_dot", "highlight")}
 # Entry points whose modules do not check these arguments' types yet (each to be fixed in its
 # own module); strict, so each one fails the run as soon as it is fixed and must leave the list.
 NOT_YET: dict[tuple[str, str], str] = {
-    **{("compile", p): "autograd_tiny/compile.py" for p in ("argnums", "max_traces")},
 }
 
 
@@ -148,7 +147,6 @@ ACCEPTED = re.compile(r"must be|takes|needs|expected")
 ACCEPTED_NOT_NAMED: dict[tuple[str, str], str] = {
     **{(fn, "f"): "autograd_tiny/functional.py" for fn in ("grad", "value_and_grad", "hessian")},
     ("gradcheck", "f"): "autograd_tiny/gradcheck.py",
-    ("compile", "f"): "autograd_tiny/compile.py",
 }
 
 

@@ -38,6 +38,7 @@ from typing import Any
 
 from . import engine
 from .codegen import DATA, Code, Guard, TraceError, generate, same
+from .functional import function
 from .modes import MODE, is_anomaly_enabled
 from .ops import LEAF, Op, as_float
 from .value import Value
@@ -339,9 +340,7 @@ class Compiled:
     def __init__(self, f: Callable[..., Any], example_inputs: Sequence[float], *,
                  argnums: int | Sequence[int] | None = None, params: Iterable[Value] = (),
                  max_traces: int = 8) -> None:
-        if not callable(f):
-            raise TypeError(f"compile takes a function of Values, got {type(f).__name__} "
-                            f"{f!r:.40}")
+        function(f, "compile")
         self.f = f
         self.n = len(example_inputs)
         wanted: tuple[Any, ...]  # checked to be ints just below

@@ -38,6 +38,7 @@ from typing import Any
 
 from . import engine
 from .codegen import DATA, Code, Guard, TraceError, generate, same
+from .functional import function
 from .modes import MODE, is_anomaly_enabled
 from .ops import LEAF, Op, as_float
 from .value import Value
@@ -339,18 +340,28 @@ class Compiled:
     def __init__(self, f: Callable[..., Any], example_inputs: Sequence[float], *,
                  argnums: int | Sequence[int] | None = None, params: Iterable[Value] = (),
                  max_traces: int = 8) -> None:
+        function(f, "compile")
         self.f = f
         self.n = len(example_inputs)
+        wanted: tuple[Any, ...]  # checked to be ints just below
         if argnums is None:
             wanted = tuple(range(self.n))
+        elif isinstance(argnums, Iterable) and not isinstance(argnums, (str, bytes)):
+            wanted = tuple(argnums)
         else:
-            wanted = tuple(argnums) if isinstance(argnums, Iterable) else (argnums,)
+            wanted = (argnums,)
         for i in wanted:
-            if isinstance(i, bool) or not isinstance(i, int) or not 0 <= i < self.n:
+            if isinstance(i, bool) or not isinstance(i, int):
+                raise TypeError(f"argnums must be an int, a sequence of ints or None, got "
+                                f"{type(i).__name__} {i!r:.40}")
+            if not 0 <= i < self.n:
                 raise ValueError(f"argnums must hold indices of the {self.n} inputs, got {i!r}")
         if len(set(wanted)) < len(wanted):
             raise ValueError(f"argnums must not repeat an input, got {argnums!r}")
-        if isinstance(max_traces, bool) or not isinstance(max_traces, int) or max_traces < 1:
+        if isinstance(max_traces, bool) or not isinstance(max_traces, int):
+            raise TypeError(f"max_traces must be an int, got {type(max_traces).__name__} "
+                            f"{max_traces!r:.40}")
+        if max_traces < 1:
             raise ValueError(f"max_traces must be an integer >= 1, got {max_traces!r}")
         self.argnums = wanted
         self.params = list(params)

@@ -83,6 +83,7 @@ def draw_dot(root: Value | Model, *, rankdir: str = "LR", show_grad: bool = True
 
     from .render import Digraph
 
+    _check_types(rankdir, show_grad, color_by, grads, names, compact)
     if not isinstance(root, Value) and callable(getattr(root, "named_parameters", None)):
         return draw_model(root, rankdir=rankdir)
     if not isinstance(root, Value):
@@ -202,14 +203,38 @@ def _check_size(root: Value, max_nodes: int) -> None:
                 stack.append(child)
 
 
+def _check_types(rankdir: object, show_grad: object, color_by: object, grads: object,
+                 names: object, compact: object) -> None:
+    """TypeError naming the accepted types for an argument of draw_dot of the wrong type."""
+    wrong = [(what, accepted, x) for what, accepted, ok, x in [
+        ("rankdir", "a str", isinstance(rankdir, str), rankdir),
+        ("show_grad", "True or False", isinstance(show_grad, bool), show_grad),
+        ("color_by", "a str or None", color_by is None or isinstance(color_by, str), color_by),
+        ("grads", "a dict {Value: grad} or None", grads is None or isinstance(grads, Mapping),
+         grads),
+        ("names", "a dict {Value: str} or None", names is None or isinstance(names, Mapping),
+         names),
+        ("compact", "True or False", isinstance(compact, bool), compact)] if not ok]
+    if wrong:
+        what, accepted, x = wrong[0]
+        raise TypeError(f"draw_dot's {what} must be {accepted}, got {type(x).__name__} "
+                        f"{x!r:.40}")
+
+
 def _highlighted(highlight: Value | Iterable[Value] | None,
                  nodes: Mapping[Value, str]) -> set[Value]:
     if highlight is None:
         return set()
-    items = [highlight] if isinstance(highlight, Value) else list(highlight)
+    if isinstance(highlight, Value):
+        items = [highlight]
+    elif isinstance(highlight, Iterable) and not isinstance(highlight, (str, bytes)):
+        items = list(highlight)
+    else:
+        items = [highlight]  # the type error below names it
     for h in items:
         if not isinstance(h, Value):
-            raise TypeError(f"highlight takes Values, got {type(h).__name__}")
+            raise TypeError(f"highlight must be a Value, a list of Values or None, got "
+                            f"{type(h).__name__} {h!r:.40}")
         if h not in nodes:
             raise ValueError(f"highlight: {h!r} is not in the graph being drawn")
     return set(items)

@@ -70,8 +70,15 @@ def gradients(y: Value, xs: list[Value], create_graph: bool) -> list[Any]:
     return result
 
 
+def function(f: object, what: str) -> None:
+    """TypeError unless ``f`` is callable (grad, hessian, gradcheck and compile take one)."""
+    if not callable(f):
+        raise TypeError(f"{what} takes a function of Values, got {type(f).__name__} {f!r:.40}")
+
+
 def value_and_grad(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[..., tuple[Any, Any]]:
     """``(f(*args), df/dargs[argnums])``; a tuple of derivatives when ``argnums`` is a tuple."""
+    function(f, "value_and_grad")
 
     @functools.wraps(f)
     def wrapped(*args: Any, **kwargs: Any) -> tuple[Any, Any]:
@@ -99,6 +106,7 @@ def value_and_grad(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[...,
 
 def grad(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[..., Any]:
     """df/dx as a function with ``f``'s signature. ``grad(grad(f))`` is the second derivative."""
+    function(f, "grad")
     vg = value_and_grad(f, argnums)
 
     @functools.wraps(f)
@@ -110,6 +118,7 @@ def grad(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[..., Any]:
 
 def hessian(f: Callable[..., Any]) -> Callable[..., list[list[Any]]]:
     """H[i][j] = d²f / dx_i dx_j for a scalar ``f`` of n scalar arguments (symmetric)."""
+    function(f, "hessian")
 
     @functools.wraps(f)
     def wrapped(*args: Any) -> list[list[Any]]:

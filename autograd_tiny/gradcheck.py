@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .functional import gradients
+from .functional import function, gradients
 from .modes import enable_grad
 from .value import Value
 
@@ -53,6 +53,7 @@ def gradcheck(f: Callable[..., Value], inputs: Iterable[float] | float, *, eps: 
     every second derivative d2f/dx_i dx_j (``backward(create_graph=True)``) against central
     differences of the first derivatives.
     """
+    function(f, "gradcheck")
     xs = _check_inputs(inputs)
     eps = _positive(eps, "eps")
     atol = _non_negative(atol, "atol")

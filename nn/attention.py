@@ -25,8 +25,8 @@ from typing import Any
 
 from autograd_tiny import Value
 
+from . import checks
 from .embedding import matrix, named_matrix, rng_for
-from .layers import _size
 from .losses import softmax
 from .module import Module
 
@@ -55,13 +55,13 @@ class CausalSelfAttention(Module):
 
     def __init__(self, n_embd: int, n_head: int, *, std: float = 0.08, seed: int | None = None,
                  rng: random.Random | None = None) -> None:
-        self.n_embd = _size(n_embd, "n_embd")
-        self.n_head = _size(n_head, "n_head")
+        self.n_embd = checks.size(n_embd, "n_embd")
+        self.n_head = checks.size(n_head, "n_head")
         if self.n_embd % self.n_head:
             raise ValueError(f"n_embd = {self.n_embd} must be a multiple of n_head = "
                              f"{self.n_head} (each head takes n_embd / n_head of it)")
         self.head_dim = self.n_embd // self.n_head
-        self.std = float(std)
+        self.std = checks.real(std, "std")
         draw = rng_for(seed, rng)
         d = self.n_embd
         self.wq = matrix(d, d, draw, self.std)

@@ -23,16 +23,8 @@ from typing import Any
 
 from autograd_tiny import Value
 
-from .layers import _flag, _size
+from . import checks
 from .module import Module
-
-
-def _non_negative_int(n: object, what: str) -> int:
-    if isinstance(n, bool) or not isinstance(n, int):
-        raise TypeError(f"{what} must be an integer, got {type(n).__name__} {n!r}")
-    if n < 0:
-        raise ValueError(f"{what} must be >= 0, got {what} = {n}")
-    return n
 
 
 class Conv1d(Module):
@@ -41,16 +33,14 @@ class Conv1d(Module):
     def __init__(self, in_channels: int, out_channels: int, kernel_size: int, stride: int = 1,
                  padding: int = 0, dilation: int = 1, bias: bool = True, *,
                  seed: int | None = None, rng: random.Random | None = None) -> None:
-        self.in_channels = _size(in_channels, "in_channels")
-        self.out_channels = _size(out_channels, "out_channels")
-        self.kernel_size = _size(kernel_size, "kernel_size")
-        self.stride = _size(stride, "stride")
-        self.padding = _non_negative_int(padding, "padding")
-        self.dilation = _size(dilation, "dilation")
-        self.bias_on = _flag(bias, "bias")
-        if seed is not None and rng is not None:
-            raise ValueError("pass seed= or rng=, not both")
-        draw: Any = random if seed is None and rng is None else (rng or random.Random(seed))
+        self.in_channels = checks.size(in_channels, "in_channels")
+        self.out_channels = checks.size(out_channels, "out_channels")
+        self.kernel_size = checks.size(kernel_size, "kernel_size")
+        self.stride = checks.size(stride, "stride")
+        self.padding = checks.non_negative_int(padding, "padding")
+        self.dilation = checks.size(dilation, "dilation")
+        self.bias_on = checks.flag(bias, "bias")
+        draw = checks.rng_for(seed, rng)
         k = 1.0 / math.sqrt(self.in_channels * self.kernel_size)
         self.weight = [[[Value(draw.uniform(-k, k)) for _ in range(self.kernel_size)]
                         for _ in range(self.in_channels)] for _ in range(self.out_channels)]
@@ -118,9 +108,9 @@ class Conv1d(Module):
 
     @classmethod
     def parameter_count(cls, config: dict[str, Any]) -> int:
-        c_in = _size(config["in_channels"], "in_channels")
-        c_out = _size(config["out_channels"], "out_channels")
-        k = _size(config["kernel_size"], "kernel_size")
+        c_in = checks.size(config["in_channels"], "in_channels")
+        c_out = checks.size(config["out_channels"], "out_channels")
+        k = checks.size(config["kernel_size"], "kernel_size")
         return c_out * (c_in * k + (1 if config.get("bias", True) else 0))
 
     def __repr__(self) -> str:

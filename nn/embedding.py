@@ -9,13 +9,13 @@ global ``random`` module when neither is given), and named ``weight.{i}.{j}``.
 
 from __future__ import annotations
 
-import operator
 import random
 from typing import Any
 
 from autograd_tiny import Value
 
-from .layers import _size
+from . import checks
+from .checks import rng_for
 from .module import Module
 
 
@@ -29,23 +29,14 @@ def named_matrix(name: str, w: list[list[Value]]) -> list[tuple[str, Value]]:
     return [(f"{name}.{o}.{i}", p) for o, row in enumerate(w) for i, p in enumerate(row)]
 
 
-def rng_for(seed: int | None, rng: random.Random | None) -> Any:
-    """``rng``, else ``random.Random(seed)``, else the global ``random`` module."""
-    if seed is not None and rng is not None:
-        raise ValueError("pass seed= or rng=, not both")
-    if rng is not None:
-        return rng
-    return random if seed is None else random.Random(seed)
-
-
 class Embedding(Module):
     """emb(i) = weight[i], a list of ``embedding_dim`` Values."""
 
     def __init__(self, num_embeddings: int, embedding_dim: int, *, std: float = 1.0,
                  seed: int | None = None, rng: random.Random | None = None) -> None:
-        self.num_embeddings = _size(num_embeddings, "num_embeddings")
-        self.embedding_dim = _size(embedding_dim, "embedding_dim")
-        self.std = float(std)
+        self.num_embeddings = checks.size(num_embeddings, "num_embeddings")
+        self.embedding_dim = checks.size(embedding_dim, "embedding_dim")
+        self.std = checks.real(std, "std")
         if not self.std >= 0.0:
             raise ValueError(f"std must be >= 0, got std = {std!r}")
         self.weight = matrix(self.num_embeddings, self.embedding_dim, rng_for(seed, rng),
@@ -54,13 +45,7 @@ class Embedding(Module):
 
     def __call__(self, index: int) -> list[Value]:  # type: ignore[override]
         """Row ``index`` of the table (the parameters themselves)."""
-        if isinstance(index, bool):
-            raise TypeError(f"Embedding takes an integer index, got bool {index!r}")
-        try:
-            i = operator.index(index)
-        except TypeError:
-            raise TypeError(f"Embedding takes an integer index, got {type(index).__name__} "
-                            f"{index!r}") from None
+        i = checks.integer(index, "Embedding's index")
         if not 0 <= i < self.num_embeddings:
             raise IndexError(f"Embedding index {i} is out of range for num_embeddings = "
                              f"{self.num_embeddings} (valid: 0 .. {self.num_embeddings - 1})")

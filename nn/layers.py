@@ -23,15 +23,13 @@ fan_out = nout of the layer (1 for a lone ``Neuron``):
 from __future__ import annotations
 
 import math
-import numbers
-import operator
 import random
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from autograd_tiny import Value
 
-from . import pytorch
+from . import checks, pytorch
 from .module import Module
 
 Input = Sequence[Value | float] | Value | float
@@ -46,12 +44,7 @@ ACTIVATIONS: dict[str, Callable[[Value], Value] | None] = {
 
 
 def _activation(name: object, what: str = "activation") -> Callable[[Value], Value] | None:
-    if not isinstance(name, str):
-        raise TypeError(f"{what} must be a str, one of {', '.join(ACTIVATIONS)}; got "
-                        f"{type(name).__name__} {name!r:.40}")
-    if name not in ACTIVATIONS:
-        raise ValueError(f"unknown {what} {name!r}; choose one of {', '.join(ACTIVATIONS)}")
-    return ACTIVATIONS[name]
+    return ACTIVATIONS[checks.choice(name, list(ACTIVATIONS), what)]
 
 
 INITS = ("uniform", "xavier", "he")
@@ -71,37 +64,7 @@ def _init_bound(init: object, fan_in: int, fan_out: int) -> float:
     raise ValueError(f"unknown init {init!r}; choose one of {', '.join(INITS)}")
 
 
-def _size(n: object, what: str) -> int:
-    if isinstance(n, bool):
-        raise TypeError(f"{what} must be an integer, got bool {n!r}")
-    try:
-        n = operator.index(n)  # type: ignore[arg-type]
-    except TypeError:
-        raise TypeError(f"{what} must be an integer, got {type(n).__name__} {n!r}") from None
-    if n <= 0:
-        raise ValueError(f"{what} must be positive, got {what} = {n}")
-    return n
-
-
-def _flag(x: object, what: str) -> bool:
-    if not isinstance(x, bool):
-        raise TypeError(f"{what} must be True or False, got {type(x).__name__} {x!r}")
-    return x
-
-
-def _rng(rng: object) -> random.Random | None:
-    if rng is not None and not isinstance(rng, random.Random):
-        raise TypeError(f"rng must be a random.Random or None, got {type(rng).__name__} "
-                        f"{rng!r:.40}")
-    return rng
-
-
-def _seed(seed: object) -> int | None:
-    if seed is None:
-        return None
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
-        raise TypeError(f"seed must be an int or None, got {type(seed).__name__} {seed!r:.40}")
-    return int(seed)
+_size = checks.size  # the name nn/gpt.py imports from here
 
 
 def _inputs(x: Input, nin: int) -> list[Value]:
@@ -126,13 +89,13 @@ class Neuron(Module):
 
     def __init__(self, nin: int, activation: str = "relu", *, rng: random.Random | None = None,
                  fused: bool = True, init: str = "uniform", fan_out: int = 1) -> None:
-        nin = _size(nin, "nin")
+        nin = checks.size(nin, "nin")
         self._act = _activation(activation)
-        bound = _init_bound(init, nin, _size(fan_out, "fan_out"))
+        bound = _init_bound(init, nin, checks.size(fan_out, "fan_out"))
         self.init, self.fan_out = init, fan_out
         self.activation = activation
-        self.fused = _flag(fused, "fused")
-        draw = _rng(rng)
+        self.fused = checks.flag(fused, "fused")
+        draw = checks.rng_or_none(rng)
         uniform = random.uniform if draw is None else draw.uniform
         self.w = [Value(uniform(-bound, bound)) for _ in range(nin)]
         self.b = Value(0.0)
@@ -167,7 +130,7 @@ class Neuron(Module):
 
     @classmethod
     def parameter_count(cls, config: dict[str, Any]) -> int:
-        return _size(config["nin"], "nin") + 1
+        return checks.size(config["nin"], "nin") + 1
 
     def __repr__(self) -> str:
         return (f"Neuron(nin={self.nin}, activation={self.activation!r}{_fused(self.fused)}"
@@ -180,14 +143,14 @@ class Layer(Module):
     def __init__(self, nin: int, nout: int, activation: str = "relu", *,
                  rng: random.Random | None = None, fused: bool = True,
                  init: str = "uniform") -> None:
-        nin, nout = _size(nin, "nin"), _size(nout, "nout")
+        nin, nout = checks.size(nin, "nin"), checks.size(nout, "nout")
         _activation(activation)
-        _rng(rng)
+        checks.rng_or_none(rng)
         _init_bound(init, nin, nout)
         self.init = init
         self.nin = nin
         self.activation = activation
-        self.fused = _flag(fused, "fused")
+        self.fused = checks.flag(fused, "fused")
         self.neurons = [Neuron(nin, activation, rng=rng, fused=fused, init=init, fan_out=nout)
                         for _ in range(nout)]
         self.label_parameters()
@@ -217,7 +180,7 @@ class Layer(Module):
 
     @classmethod
     def parameter_count(cls, config: dict[str, Any]) -> int:
-        return _size(config["nout"], "nout") * (_size(config["nin"], "nin") + 1)
+        return checks.size(config["nout"], "nout") * (checks.size(config["nin"], "nin") + 1)
 
     def __repr__(self) -> str:
         return (f"Layer(nin={self.nin}, nout={self.nout}, activation={self.activation!r}"
@@ -231,22 +194,22 @@ class MLP(Module):
     def __init__(self, nin: int, nouts: Sequence[int], activation: str = "relu",
                  output_activation: str = "linear", *, seed: int | None = None,
                  fused: bool = True, init: str = "uniform") -> None:
-        nin = _size(nin, "nin")
+        nin = checks.size(nin, "nin")
         if isinstance(nouts, (str, bytes)) or not isinstance(nouts, Sequence):
             raise TypeError(f"nouts must be a list of layer sizes, got {type(nouts).__name__}")
         if len(nouts) == 0:
             raise ValueError("nouts must list at least one layer size, got nouts = []")
-        sizes = [nin] + [_size(n, f"nouts[{i}]") for i, n in enumerate(nouts)]
+        sizes = [nin] + [checks.size(n, f"nouts[{i}]") for i, n in enumerate(nouts)]
         _activation(activation)
         _activation(output_activation, "output_activation")
         _init_bound(init, 1, 1)
         self.init = init
-        seed = _seed(seed)
+        seed = checks.seed_or_none(seed)
         rng = None if seed is None else random.Random(seed)
         last = len(nouts) - 1
         self.activation = activation
         self.output_activation = output_activation
-        self.fused = _flag(fused, "fused")
+        self.fused = checks.flag(fused, "fused")
         self.layers = [
             Layer(sizes[i], sizes[i + 1], output_activation if i == last else activation,
                   rng=rng, fused=fused, init=init)
@@ -309,7 +272,7 @@ class MLP(Module):
         nouts = config["nouts"]
         if not isinstance(nouts, list):
             raise TypeError(f"nouts must be a list of layer sizes, got {type(nouts).__name__}")
-        sizes = [_size(config["nin"], "nin")] + [_size(n, "nouts") for n in nouts]
+        sizes = [checks.size(config["nin"], "nin")] + [checks.size(n, "nouts") for n in nouts]
         return sum(nout * (nin + 1) for nin, nout in zip(sizes, sizes[1:], strict=False))
 
     def __repr__(self) -> str:

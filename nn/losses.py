@@ -9,9 +9,11 @@ from __future__ import annotations
 import math
 import numbers
 import operator
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from autograd_tiny import Value
+
+from . import checks
 
 Scalar = Value | float
 Preds = Sequence[Scalar] | Scalar
@@ -22,7 +24,8 @@ _P_FLOOR = math.exp(_LOG_FLOOR)
 
 
 def _pairs(preds: Preds, targets: Preds, what: str) -> tuple[list[Scalar], list[Scalar]]:
-    ps, ts = _samples(preds), _samples(targets)
+    names = _ARGS[what]
+    ps, ts = _samples(preds, what, names[0]), _samples(targets, what, names[1])
     if len(ps) != len(ts):
         raise ValueError(f"{what}: got {len(ps)} predictions but {len(ts)} targets")
     if not ps:
@@ -30,8 +33,32 @@ def _pairs(preds: Preds, targets: Preds, what: str) -> tuple[list[Scalar], list[
     return ps, ts
 
 
-def _samples(xs: Preds) -> list[Scalar]:
-    return [xs] if isinstance(xs, (Value, float, numbers.Real)) else list(xs)
+# The argument names of each loss of (predictions, targets), for the messages.
+_ARGS = {"mse_loss": ("preds", "targets"), "hinge_loss": ("scores", "labels"),
+         "binary_cross_entropy": ("probs", "targets"),
+         "binary_cross_entropy_with_logits": ("logits", "targets")}
+
+
+def _samples(xs: Preds, what: str, name: str) -> list[Scalar]:
+    """``xs`` as a list of Values and numbers (a bare one as a list of one), each checked
+    by one isinstance: fit calls a loss per sample."""
+    if isinstance(xs, checks.SCALARS):
+        return [xs]
+    if isinstance(xs, list):
+        out = xs
+    elif isinstance(xs, (str, bytes)) or not isinstance(xs, Iterable):
+        if isinstance(xs, numbers.Real):
+            return [xs]
+        raise TypeError(f"{what}'s {name} must be a Value, a number or a list of them, got "
+                        f"{type(xs).__name__} {xs!r:.40}")
+    else:
+        out = list(xs)
+    for x in out:
+        if not isinstance(x, checks.SCALARS) and (isinstance(x, (str, bytes))
+                                            or not isinstance(x, numbers.Real)):
+            raise TypeError(f"{what}'s {name} must be Values or numbers (int or float), got "
+                            f"{type(x).__name__} {x!r:.40}")
+    return out
 
 
 def _value(x: Scalar) -> Value:
@@ -94,14 +121,15 @@ def _check_unit(ts: list[Scalar], what: str) -> None:
 
 
 def _index(t: object, n: int) -> int:
-    if isinstance(t, float) and t.is_integer():
+    if isinstance(t, float):
+        if not t.is_integer():
+            raise ValueError(f"cross_entropy target_index must be a whole class index, got {t!r}")
         i = int(t)
+    elif isinstance(t, bool) or not hasattr(t, "__index__"):
+        raise TypeError(f"cross_entropy's target_index must be an int class index (or a list "
+                        f"of them for a batch), got {type(t).__name__} {t!r:.40}")
     else:
-        try:
-            i = operator.index(t)  # type: ignore[arg-type]
-        except TypeError:
-            raise ValueError(f"cross_entropy target_index must be an integer class index, "
-                             f"got {t!r}") from None
+        i = operator.index(t)  # type: ignore[arg-type]
     if not 0 <= i < n:
         raise ValueError(f"cross_entropy target_index {i} is out of range for {n} classes "
                          f"(valid: 0 .. {n - 1})")
@@ -165,13 +193,21 @@ def cross_entropy(logits: Sequence[Scalar] | Sequence[Sequence[Scalar]],
 
     One sample: a list of logits and an int. A batch: a list of logit lists and a list of ints.
     """
+    if isinstance(logits, (str, bytes)) or not isinstance(logits, Sequence):
+        raise TypeError("cross_entropy's logits must be a list of Values or numbers (or a list "
+                        f"of such lists for a batch), got {type(logits).__name__} "
+                        f"{logits!r:.40}")
     if logits and not isinstance(logits[0], (Value, numbers.Real)):
         if isinstance(target_index, (Value, numbers.Real)):
             raise ValueError("cross_entropy: a batch of logit lists needs a list of target "
                              f"indices, got {target_index!r}")
         rows = [list(row) for row in logits]  # type: ignore[arg-type]
-        targets = list(target_index)  # type: ignore[arg-type]
+        targets = list(checks.sequence(target_index, "cross_entropy's target_index",
+                                       "int class indices"))
     else:
+        if logits and checks.listlike(target_index):  # shapes disagree; a str: wrong type
+            raise ValueError("cross_entropy: one list of logits takes one target index, got "
+                             f"{target_index!r:.40}; a batch is a list of logit lists")
         rows = [list(logits)]  # type: ignore[arg-type]
         targets = [target_index]  # type: ignore[list-item]
     if len(rows) != len(targets):
@@ -189,10 +225,23 @@ def cross_entropy(logits: Sequence[Scalar] | Sequence[Sequence[Scalar]],
 
 def l1_penalty(params: Sequence[Value]) -> Value:
     """sum |p| (abs'(0) = 0)"""
-    return Value.sum([abs(p) for p in params])
+    return Value.sum([abs(p) for p in _params(params, "l1_penalty")])
 
 
 def l2_penalty(params: Sequence[Value]) -> Value:
     """sum p**2, as ONE dot node: dot(params, params), whose gradient is 2 p."""
-    params = list(params)
+    params = _params(params, "l2_penalty")
     return Value.dot(params, params)
+
+
+def _params(params: Sequence[Value], what: str) -> list[Value]:
+    """``params`` as a list, each checked to be a Value (once per batch in fit)."""
+    if isinstance(params, (str, bytes, Value)) or not isinstance(params, Iterable):
+        raise TypeError(f"{what} takes a list of Values (model.parameters()), got "
+                        f"{type(params).__name__} {params!r:.40}")
+    ps = list(params)
+    for p in ps:
+        if not isinstance(p, Value):
+            raise TypeError(f"{what} takes a list of Values (model.parameters()), got "
+                            f"{type(p).__name__} {p!r:.40} in it")
+    return ps

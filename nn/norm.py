@@ -26,12 +26,12 @@ from typing import Any
 
 from autograd_tiny import Value
 
-from .layers import _size
+from . import checks
 from .module import Module
 
 
 def _fraction(x: float, what: str, high: float | None) -> float:
-    x = float(x)
+    x = checks.real(x, what)
     if not (x >= 0.0 and math.isfinite(x)) or (high is not None and x > high):
         interval = f"[0, {high:g}]" if high is not None else "a finite number >= 0"
         raise ValueError(f"{what} must be in {interval}, got {what} = {x!r}")
@@ -42,7 +42,7 @@ class BatchNorm(Module):
     """y = (x - mean) / sqrt(var + eps) * weight + bias per feature, over a batch of samples."""
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1) -> None:
-        self.num_features = _size(num_features, "num_features")
+        self.num_features = checks.size(num_features, "num_features")
         self.eps = _fraction(eps, "eps", None)
         self.momentum = _fraction(momentum, "momentum", 1.0)
         n = self.num_features
@@ -136,6 +136,8 @@ def rms_norm(x: Sequence[Value], eps: float = 1e-5) -> list[Value]:
     """y_i = x_i * (mean_j x_j**2 + eps) ** -0.5  (no gain: microgpt's rmsnorm)"""
     if not x:
         raise ValueError("rms_norm of an empty vector")
+    if type(eps) is not float:  # called per position: the common case costs one type test
+        eps = checks.real(eps, "rms_norm's eps")
     ms = Value.dot(x, x) * (1.0 / len(x))
     scale = (ms + eps) ** -0.5
     return [xi * scale for xi in x]
@@ -149,13 +151,10 @@ class RMSNorm(Module):
 
     def __init__(self, normalized_shape: int, eps: float = 1e-5,
                  elementwise_affine: bool = True) -> None:
-        self.normalized_shape = _size(normalized_shape, "normalized_shape")
+        self.normalized_shape = checks.size(normalized_shape, "normalized_shape")
         self.eps = _fraction(eps, "eps", None)
-        if not isinstance(elementwise_affine, bool):
-            raise TypeError("elementwise_affine must be True or False, got "
-                            f"{type(elementwise_affine).__name__} {elementwise_affine!r}")
-        self.elementwise_affine = elementwise_affine
-        n = self.normalized_shape if elementwise_affine else 0
+        self.elementwise_affine = checks.flag(elementwise_affine, "elementwise_affine")
+        n = self.normalized_shape if self.elementwise_affine else 0
         self.weight = [Value(1.0) for _ in range(n)]
         self.label_parameters()
 
@@ -189,13 +188,10 @@ class LayerNorm(Module):
 
     def __init__(self, normalized_shape: int, eps: float = 1e-5,
                  elementwise_affine: bool = True) -> None:
-        self.normalized_shape = _size(normalized_shape, "normalized_shape")
+        self.normalized_shape = checks.size(normalized_shape, "normalized_shape")
         self.eps = _fraction(eps, "eps", None)
-        if not isinstance(elementwise_affine, bool):
-            raise TypeError("elementwise_affine must be True or False, got "
-                            f"{type(elementwise_affine).__name__} {elementwise_affine!r}")
-        self.elementwise_affine = elementwise_affine
-        n = self.normalized_shape if elementwise_affine else 0
+        self.elementwise_affine = checks.flag(elementwise_affine, "elementwise_affine")
+        n = self.normalized_shape if self.elementwise_affine else 0
         self.weight = [Value(1.0) for _ in range(n)]
         self.bias = [Value(0.0) for _ in range(n)]
         self.label_parameters()

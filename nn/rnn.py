@@ -28,7 +28,8 @@ from typing import Any
 
 from autograd_tiny import Value
 
-from .layers import Layer, _size
+from . import checks
+from .layers import Layer
 from .module import Module
 
 NONLINEARITIES = ("tanh", "relu")
@@ -39,13 +40,10 @@ class RNN(Module):
 
     def __init__(self, input_size: int, hidden_size: int, nonlinearity: str = "tanh", *,
                  rng: random.Random | None = None) -> None:
-        self.input_size = _size(input_size, "input_size")
-        self.hidden_size = n = _size(hidden_size, "hidden_size")
-        if nonlinearity not in NONLINEARITIES:
-            raise ValueError(f"unknown nonlinearity {nonlinearity!r}; choose one of "
-                             f"{', '.join(NONLINEARITIES)}")
-        self.nonlinearity = nonlinearity
-        draw = random if rng is None else rng
+        self.input_size = checks.size(input_size, "input_size")
+        self.hidden_size = n = checks.size(hidden_size, "hidden_size")
+        self.nonlinearity = checks.choice(nonlinearity, NONLINEARITIES, "nonlinearity")
+        draw = checks.rng_for(None, rng)
         k = 1.0 / math.sqrt(n)
         self.weight_ih = [[Value(draw.uniform(-k, k)) for _ in range(self.input_size)]
                           for _ in range(n)]
@@ -116,7 +114,12 @@ class RNNReadout(Module):
 
     def __init__(self, input_size: int, hidden_size: int, output_size: int = 1,
                  nonlinearity: str = "tanh", *, seed: int | None = None) -> None:
-        output_size = _size(output_size, "output_size")
+        # every argument checked before the global random module is drawn from
+        checks.size(input_size, "input_size")
+        checks.size(hidden_size, "hidden_size")
+        checks.choice(nonlinearity, NONLINEARITIES, "nonlinearity")
+        output_size = checks.size(output_size, "output_size")
+        seed = checks.seed_or_none(seed)
         # seed=None draws the private stream's seed from the global random module
         rng = random.Random(random.getrandbits(64) if seed is None else seed)
         self.rnn = RNN(input_size, hidden_size, nonlinearity, rng=rng)

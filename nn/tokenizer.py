@@ -16,8 +16,16 @@ class CharTokenizer:
     """Sorted characters as ids 0..k-1 and BOS = k (vocab_size = k + 1)."""
 
     def __init__(self, chars: Iterable[str]) -> None:
-        unique = sorted(set(chars))
-        bad = [c for c in unique if not isinstance(c, str) or len(c) != 1]
+        if not isinstance(chars, Iterable):
+            raise TypeError(f"CharTokenizer takes a str or an iterable of characters, got "
+                            f"{type(chars).__name__} {chars!r:.40}")
+        given = set(chars)
+        wrong = [c for c in given if not isinstance(c, str)]
+        if wrong:
+            raise TypeError(f"CharTokenizer takes characters (str of length 1), got "
+                            f"{type(wrong[0]).__name__} {wrong[0]!r:.40}")
+        unique = sorted(given)
+        bad = [c for c in unique if len(c) != 1]
         if bad:
             raise ValueError(f"CharTokenizer takes single characters, got {bad[0]!r}")
         if not unique:

@@ -47,7 +47,7 @@ from typing import Any
 from autograd_tiny import Compiled, Value
 from autograd_tiny import compile as compile_fn
 
-from . import losses
+from . import checks, losses
 from .module import Module
 from .optim import Optimizer, non_negative
 
@@ -141,15 +141,17 @@ def fit(model: Module | Callable[[Any], Any], X: Sequence[Sequence[float]], y: S
     runs each sample's loss term as generated Python (see the module docstring); same history.
     """
     loss_fn, correct = _loss(loss)
+    _check_types(model, X, y, isinstance(loss, str), optimizer, schedule, accuracy)
+    progress, compile = checks.flag(progress, "progress"), checks.flag(compile, "compile")
+    seed = checks.seed_or_none(seed)
     n = len(X)
     if n == 0:
         raise ValueError("fit got an empty dataset (len(X) = 0)")
     if len(y) != n:
         raise ValueError(f"fit got {n} inputs but {len(y)} labels (len(X) != len(y))")
-    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
+    if checks.integer(epochs, "epochs") < 0:
         raise ValueError(f"epochs must be an integer >= 0, got epochs = {epochs!r}")
-    if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, int)
-                                   or batch_size <= 0):
+    if batch_size is not None and checks.integer(batch_size, "batch_size (an int or None)") <= 0:
         raise ValueError(f"batch_size must be a positive integer or None, "
                          f"got batch_size = {batch_size!r}")
     l2 = non_negative(l2, "l2")
@@ -353,6 +355,43 @@ class _PerSample(_Step):
 def _numbers(x: Any) -> bool:
     return set(map(type, x)) <= {float, int} or all(
         isinstance(v, numbers.Real) and not isinstance(v, Value) for v in x)
+
+
+def _check_types(model: object, X: object, y: object, named: bool, optimizer: object,
+                 schedule: object, accuracy: object) -> None:
+    """TypeError, before anything is trained, for an argument of ``fit`` of the wrong type;
+    every sample and label is looked at here, so a bad one cannot stop a run half-way."""
+    if not callable(model):
+        raise TypeError(f"fit's model must be an nn.Module or a callable, got "
+                        f"{type(model).__name__}")
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(f"fit's optimizer must be an nn optimizer (nn.SGD, nn.Adam, ...), got "
+                        f"{type(optimizer).__name__} {optimizer!r:.40}")
+    for what, fn in (("schedule", schedule), ("accuracy", accuracy)):
+        if fn is not None and not callable(fn):
+            raise TypeError(f"fit's {what} must be a callable or None, got {type(fn).__name__} "
+                            f"{fn!r:.40}")
+    xs = checks.sequence(X, "fit's X", "samples (each a list of numbers, or a number)")
+    for i, x in enumerate(xs):
+        if not isinstance(x, checks.SCALARS) and not _numbers_or_lists(x):
+            raise TypeError(f"fit's X[{i}] must be a number or a list of numbers (or of lists "
+                            f"of them), got {type(x).__name__} {x!r:.60}")
+    labels = checks.sequence(y, "fit's y", "labels (numbers)")
+    if named:  # a callable loss decides what its labels are
+        bad = [t for t in labels if not isinstance(t, checks.SCALARS)
+               and (isinstance(t, (str, bytes)) or not isinstance(t, numbers.Real))]
+        if bad:
+            raise TypeError(f"fit's y must hold numbers (int or float) for a named loss, got "
+                            f"{type(bad[0]).__name__} {bad[0]!r:.40}")
+
+
+
+
+def _numbers_or_lists(x: object) -> bool:
+    """x is a list of numbers and lists (an RNN's steps): not a str, nor holding one."""
+    return checks.listlike(x) and all(
+        isinstance(v, checks.SCALARS) or isinstance(v, numbers.Real) or checks.listlike(v)
+        for v in x)  # type: ignore[attr-defined]
 
 
 def _loss(loss: str | LossFn) -> tuple[LossFn, Correct | None]:

@@ -25,16 +25,15 @@ is what lets ``Trainer(compile=True)`` compile one program per length, for any t
 from __future__ import annotations
 
 import math
-import operator
 import random
 from collections.abc import Sequence
 from typing import Any
 
 from autograd_tiny import Value, no_grad
 
+from . import checks
 from .attention import CausalSelfAttention, KVCache, linear
 from .embedding import matrix, named_matrix, rng_for
-from .layers import _size
 from .losses import logsumexp, softmax
 from .module import Module
 from .norm import rms_norm
@@ -82,11 +81,11 @@ class GPT(Module):
 
     def __init__(self, vocab_size: int, block_size: int = 16, n_embd: int = 16, n_head: int = 4,
                  n_layer: int = 1, *, seed: int | None = None) -> None:
-        self.vocab_size = _size(vocab_size, "vocab_size")
-        self.block_size = _size(block_size, "block_size")
-        self.n_embd = _size(n_embd, "n_embd")
-        self.n_head = _size(n_head, "n_head")
-        self.n_layer = _size(n_layer, "n_layer")
+        self.vocab_size = checks.size(vocab_size, "vocab_size")
+        self.block_size = checks.size(block_size, "block_size")
+        self.n_embd = checks.size(n_embd, "n_embd")
+        self.n_head = checks.size(n_head, "n_head")
+        self.n_layer = checks.size(n_layer, "n_layer")
         if self.n_embd % self.n_head:
             raise ValueError(f"n_embd = {self.n_embd} must be a multiple of n_head = "
                              f"{self.n_head} (each head takes n_embd / n_head of it)")
@@ -215,12 +214,7 @@ class GPT(Module):
 
     @staticmethod
     def _index(i: object, n: int, what: str) -> int:
-        if isinstance(i, bool):
-            raise TypeError(f"{what} must be an integer, got bool {i!r}")
-        try:
-            k = operator.index(i)  # type: ignore[arg-type]
-        except TypeError:
-            raise TypeError(f"{what} must be an integer, got {type(i).__name__} {i!r}") from None
+        k = checks.integer(i, what)
         if not 0 <= k < n:
             raise ValueError(f"{what} {k} is out of range (valid: 0 .. {n - 1})")
         return k

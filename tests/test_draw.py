@@ -167,7 +167,7 @@ def test_highlight_outside_the_graph_is_an_error() -> None:
     L, _ = micrograd_expression()
     with pytest.raises(ValueError, match="not in the graph"):
         draw_dot(L, highlight=Value(1.0, "stranger"))
-    with pytest.raises(TypeError, match="highlight takes Values"):
+    with pytest.raises(TypeError, match="highlight must be a Value.* got float"):
         draw_dot(L, highlight=[1.0])
 
 

@@ -361,3 +361,21 @@ def test_gpt_loss_by_gradcheck_through_the_embedding_of_one_position():
 
     assert gradcheck(f, start)
     assert math.isfinite(model.loss([4, 1, 4]).data)
+
+
+def test_char_tokenizer_rejects_what_is_not_characters():
+    with pytest.raises(TypeError, match="iterable of characters, got int"):
+        nn.CharTokenizer(3)
+    with pytest.raises(TypeError, match=r"str of length 1\), got int"):
+        nn.CharTokenizer(["a", 1])
+    with pytest.raises(ValueError, match="single characters"):
+        nn.CharTokenizer(["ab"])
+
+
+def test_a_block_may_draw_from_the_global_random_module():
+    random.seed(3)
+    a = nn.TransformerBlock(4, 2, rng=random).state_dict()
+    random.seed(3)
+    assert nn.TransformerBlock(4, 2).state_dict() == a
+    with pytest.raises(TypeError, match="rng must be a random.Random or None, got str"):
+        nn.TransformerBlock(4, 2, rng="random")

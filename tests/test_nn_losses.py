@@ -184,3 +184,33 @@ def test_softmax_compiles_to_one_trace_whichever_input_is_largest():
         out.backward()
         assert value == out.data and list(grads) == [v.grad for v in vs]
     assert len(c.traces) == 1 and c.interpreted == 0
+
+
+def test_losses_take_tuples_iterators_and_numpy_numbers():
+    np = pytest.importorskip("numpy")
+    preds, targets = [Value(0.5), Value(-1.0)], [1.0, -1.0]
+    want = nn.hinge_loss(preds, targets).data
+    assert nn.hinge_loss(tuple(preds), tuple(targets)).data == want
+    assert nn.hinge_loss(iter(preds), iter(targets)).data == want
+    assert nn.hinge_loss(preds, np.array(targets)).data == want
+    assert nn.mse_loss(np.float32(0.5), np.int64(1)).data == nn.mse_loss(0.5, 1).data
+
+
+@pytest.mark.parametrize("call, named", [
+    (lambda: nn.mse_loss([Value(1.0), "2"], [1.0, 2.0]), "mse_loss's preds .* got str '2'"),
+    (lambda: nn.hinge_loss([Value(1.0)], [None]), "hinge_loss's labels .* got NoneType"),
+    (lambda: nn.binary_cross_entropy(Value(0.5), b"1"), "targets .* got bytes"),
+    (lambda: nn.cross_entropy([Value(1.0), Value(2.0)], "1"), "target_index .* got str"),
+    (lambda: nn.cross_entropy([[Value(1.0)]], "1"), "target_index .* got str"),
+    (lambda: nn.cross_entropy([[1.0, 2.0]], [Value(1.0)]), "target_index .* got Value"),
+    (lambda: nn.l1_penalty([Value(1.0), 2.0]), "l1_penalty takes a list of Values"),
+    (lambda: nn.l2_penalty(Value(1.0)), "l2_penalty takes a list of Values"),
+])
+def test_a_wrong_type_in_a_loss_is_a_type_error_naming_it(call, named):
+    with pytest.raises(TypeError, match=named):
+        call()
+
+
+def test_cross_entropy_of_one_sample_with_a_list_of_targets_is_a_shape_error():
+    with pytest.raises(ValueError, match="one list of logits takes one target index"):
+        nn.cross_entropy([Value(1.0), Value(2.0)], [1])

@@ -218,3 +218,13 @@ def test_clip_grad_norm_leaves_small_gradients_alone_and_checks_its_arguments():
     with pytest.raises(FloatingPointError, match="inf"):
         nn.clip_grad_norm([p, q], 1.0, error_if_nonfinite=True)
     assert q.grad == float("inf")
+
+
+@pytest.mark.parametrize("kwargs", [{"nonlinearity": "sigmoid"}, {"nonlinearity": 3.5},
+                                    {"input_size": 0}, {"seed": "1"}])
+def test_rnn_readout_checks_its_arguments_before_drawing_from_the_global_random(kwargs):
+    args = {"input_size": 2, "hidden_size": 3, **kwargs}
+    state = random.getstate()
+    with pytest.raises((TypeError, ValueError)):
+        nn.RNNReadout(**args)
+    assert random.getstate() == state

@@ -383,3 +383,30 @@ def test_a_loss_callable_that_returns_no_value_is_a_type_error(result):
         nn.fit(model, [[0.0, 1.0]], [1.0], loss=lambda preds, targets: result, epochs=1,
                optimizer=nn.SGD(model.parameters(), lr=0.1), progress=False)
     assert model.state_dict() == before
+
+
+@pytest.mark.parametrize("overrides, named", [
+    ({"y": [0.0, 1.0, 1.0, "0"]}, "str '0'"),
+    ({"X": [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], "11"]}, "X\\[3\\]"),
+    ({"X": [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, None]]}, "X\\[3\\]"),
+])
+@pytest.mark.parametrize("compile", [False, True])
+def test_fit_checks_every_sample_and_label_before_the_first_step(overrides, named, compile):
+    # one step per sample: a bad last sample found while training would come after 3 steps
+    model = nn.MLP(2, [2, 1], seed=0)
+    optimizer = nn.SGD(model.parameters(), lr=0.1)
+    before = model.state_dict()
+    with pytest.raises(TypeError, match=named):
+        _fit(model=model, optimizer=optimizer, batch_size=1, compile=compile, **overrides)
+    assert model.state_dict() == before
+    assert optimizer.steps == 0
+
+
+def test_fit_takes_numpy_arrays_as_lists():
+    np = pytest.importorskip("numpy")
+    X, y = nn.datasets.xor()
+    histories = []
+    for data in ((X, y), (np.array(X), np.array(y))):
+        model = nn.MLP(2, [2, 1], seed=0)
+        histories.append(_fit(model=model, X=data[0], y=data[1], epochs=3).loss)
+    assert histories[0] == histories[1]

@@ -1,7 +1,6 @@
-"""Hypothesis profiles: "ci" (many examples) when the CI environment variable is set, else "dev".
-
-``HYPOTHESIS_PROFILE=ci`` (or ``dev``) picks one explicitly.
-"""
+"""Hypothesis profiles: "ci" (many examples) when the CI environment variable is set, else "dev"
+(``HYPOTHESIS_PROFILE=ci`` or ``dev`` picks one explicitly); nbmake without its closing advert;
+the compile tests' fresh generator caches."""
 
 from __future__ import annotations
 
@@ -40,3 +39,15 @@ def registry(monkeypatch):
 
     monkeypatch.setattr(module, "_TYPES", dict(module._TYPES))
     monkeypatch.setattr(module, "_NAMES", dict(module._NAMES))
+
+
+@pytest.fixture(autouse=True)
+def _derive_afresh(request):
+    """In the compile tests, the generator's cached derivations (risky partials, templates)
+    are made afresh in each test, so that a test sees a change to how they are made."""
+    if request.module.__name__.startswith("test_compile"):
+        from autograd_tiny import codegen
+
+        for cached in (codegen._risky, codegen._template, codegen._raises_somewhere,
+                       codegen._positions):
+            cached.cache_clear()

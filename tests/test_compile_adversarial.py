@@ -8,7 +8,6 @@ import copy
 import gc
 import linecache
 import math
-import os
 import pickle
 import random
 import threading
@@ -16,34 +15,14 @@ import unicodedata
 
 import numpy as np
 import pytest
+from compile_support import examples, same
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import nn
-from autograd_tiny import Compiled, TraceError, Value, codegen, compile
+from autograd_tiny import Compiled, TraceError, Value, compile
 from autograd_tiny.ops import OPS
 from autograd_tiny.testing import call
-
-
-def examples(n: int) -> int:
-    """n, or 20 while mutation testing runs this test once per mutant."""
-    return 20 if os.environ.get("MUTANT_UNDER_TEST") else n
-
-
-@pytest.fixture(autouse=True)
-def _derive_afresh():
-    """The generator's cached derivations (risky partials, templates) are made
-    afresh in each test, so that a test sees a change to how they are made."""
-    for cached in (codegen._risky, codegen._template, codegen._raises_somewhere,
-                   codegen._positions):
-        cached.cache_clear()
-
-
-def same(a: float, b: float) -> bool:
-    """Bitwise equal floats: the same number and the same sign of zero, or both NaN."""
-    if math.isnan(a) or math.isnan(b):
-        return math.isnan(a) and math.isnan(b)
-    return a == b and math.copysign(1.0, a) == math.copysign(1.0, b)
 
 
 def outcome(run):

@@ -22,15 +22,6 @@ from autograd_tiny.codegen import (
 from autograd_tiny.ops import OPS, Op
 
 
-@pytest.fixture(autouse=True)
-def _derive_afresh():
-    """The generator's cached derivations (risky partials, templates) are made
-    afresh in each test, so that a test sees a change to how they are made."""
-    for cached in (codegen._risky, codegen._template, codegen._raises_somewhere,
-                   codegen._positions):
-        cached.cache_clear()
-
-
 def test_same_is_bitwise():
     assert same(1.5, 1.5) and same(0.0, 0.0) and same(-0.0, -0.0) and same(math.nan, math.nan)
     assert not same(0.0, -0.0) and not same(-0.0, 0.0) and not same(1.0, 2.0)

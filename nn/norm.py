@@ -143,11 +143,11 @@ def rms_norm(x: Sequence[Value], eps: float = 1e-5) -> list[Value]:
     return [xi * scale for xi in x]
 
 
-class RMSNorm(Module):
-    """y_i = x_i * (mean_j x_j**2 + eps) ** -0.5 * weight_i (PyTorch's ``nn.RMSNorm`` over one
-    vector; its eps defaults to the float's machine epsilon, here to 1e-5 as in microgpt).
+class _VectorNorm(Module):
+    """What RMSNorm and LayerNorm share: the size, eps, whether there is an affine part (each
+    parameter list starts at ``_starts``' value), the config and the repr."""
 
-    ``weight`` (the gain) starts at 1; ``elementwise_affine=False`` leaves it out."""
+    _starts: tuple[float, ...] = ()
 
     def __init__(self, normalized_shape: int, eps: float = 1e-5,
                  elementwise_affine: bool = True) -> None:
@@ -155,17 +155,13 @@ class RMSNorm(Module):
         self.eps = _fraction(eps, "eps", None)
         self.elementwise_affine = checks.flag(elementwise_affine, "elementwise_affine")
         n = self.normalized_shape if self.elementwise_affine else 0
-        self.weight = [Value(1.0) for _ in range(n)]
+        self.weight = [Value(self._starts[0]) for _ in range(n)]
+        self.bias = [Value(self._starts[1]) for _ in range(n)] if len(self._starts) > 1 else []
         self.label_parameters()
 
-    def __call__(self, x: Sequence[Value | float]) -> list[Value]:
-        """The normalised vector (``normalized_shape`` Values)."""
-        xs = _vector(x, self.normalized_shape, "RMSNorm")
-        y = rms_norm(xs, self.eps)
-        return [yi * w for yi, w in zip(y, self.weight, strict=True)] if self.weight else y
-
     def named_parameters(self) -> list[tuple[str, Value]]:
-        return [(f"weight.{j}", w) for j, w in enumerate(self.weight)]
+        return ([(f"weight.{j}", w) for j, w in enumerate(self.weight)]
+                + [(f"bias.{j}", b) for j, b in enumerate(self.bias)])
 
     def config(self) -> dict[str, Any]:
         return {"normalized_shape": self.normalized_shape, "eps": self.eps,
@@ -173,28 +169,39 @@ class RMSNorm(Module):
 
     @classmethod
     def parameter_count(cls, config: dict[str, Any]) -> int | None:
-        return _affine_count(config, 1)
+        """normalized_shape per parameter list, or 0 without elementwise_affine."""
+        n, affine = config.get("normalized_shape"), config.get("elementwise_affine", True)
+        if not isinstance(n, int) or isinstance(n, bool) or not isinstance(affine, bool):
+            return None
+        return n * len(cls._starts) if affine else 0
 
     def __repr__(self) -> str:
         affine = "" if self.elementwise_affine else ", elementwise_affine=False"
-        return f"RMSNorm({self.normalized_shape}, eps={self.eps!r}{affine})"
+        return f"{type(self).__name__}({self.normalized_shape}, eps={self.eps!r}{affine})"
 
 
-class LayerNorm(Module):
+class RMSNorm(_VectorNorm):
+    """y_i = x_i * (mean_j x_j**2 + eps) ** -0.5 * weight_i (PyTorch's ``nn.RMSNorm`` over one
+    vector; its eps defaults to the float's machine epsilon, here to 1e-5 as in microgpt).
+
+    ``weight`` (the gain) starts at 1; ``elementwise_affine=False`` leaves it out."""
+
+    _starts = (1.0,)
+
+    def __call__(self, x: Sequence[Value | float]) -> list[Value]:
+        """The normalised vector (``normalized_shape`` Values)."""
+        xs = _vector(x, self.normalized_shape, "RMSNorm")
+        y = rms_norm(xs, self.eps)
+        return [yi * w for yi, w in zip(y, self.weight, strict=True)] if self.weight else y
+
+
+class LayerNorm(_VectorNorm):
     """y_i = (x_i - mean) * (var + eps) ** -0.5 * weight_i + bias_i over one vector, var the
     biased variance mean_j (x_j - mean)**2 (PyTorch's ``nn.LayerNorm``).
 
     ``weight`` starts at 1 and ``bias`` at 0; ``elementwise_affine=False`` leaves both out."""
 
-    def __init__(self, normalized_shape: int, eps: float = 1e-5,
-                 elementwise_affine: bool = True) -> None:
-        self.normalized_shape = checks.size(normalized_shape, "normalized_shape")
-        self.eps = _fraction(eps, "eps", None)
-        self.elementwise_affine = checks.flag(elementwise_affine, "elementwise_affine")
-        n = self.normalized_shape if self.elementwise_affine else 0
-        self.weight = [Value(1.0) for _ in range(n)]
-        self.bias = [Value(0.0) for _ in range(n)]
-        self.label_parameters()
+    _starts = (1.0, 0.0)
 
     def __call__(self, x: Sequence[Value | float]) -> list[Value]:
         """The normalised vector (``normalized_shape`` Values)."""
@@ -207,30 +214,6 @@ class LayerNorm(Module):
         if not self.weight:
             return y
         return [yi * w + b for yi, w, b in zip(y, self.weight, self.bias, strict=True)]
-
-    def named_parameters(self) -> list[tuple[str, Value]]:
-        return ([(f"weight.{j}", w) for j, w in enumerate(self.weight)]
-                + [(f"bias.{j}", b) for j, b in enumerate(self.bias)])
-
-    def config(self) -> dict[str, Any]:
-        return {"normalized_shape": self.normalized_shape, "eps": self.eps,
-                "elementwise_affine": self.elementwise_affine}
-
-    @classmethod
-    def parameter_count(cls, config: dict[str, Any]) -> int | None:
-        return _affine_count(config, 2)
-
-    def __repr__(self) -> str:
-        affine = "" if self.elementwise_affine else ", elementwise_affine=False"
-        return f"LayerNorm({self.normalized_shape}, eps={self.eps!r}{affine})"
-
-
-def _affine_count(config: dict[str, Any], per_feature: int) -> int | None:
-    """normalized_shape * per_feature parameters, or 0 without elementwise_affine."""
-    n, affine = config.get("normalized_shape"), config.get("elementwise_affine", True)
-    if not isinstance(n, int) or isinstance(n, bool) or not isinstance(affine, bool):
-        return None
-    return n * per_feature if affine else 0
 
 
 def _vector(x: Sequence[Value | float], n: int, what: str) -> list[Value]:

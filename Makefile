@@ -53,7 +53,7 @@ lint: $(STAMP)
 	$(PY) -m mypy
 
 test: lint
-	$(PY) -m pytest -q -p no:cacheprovider --nbmake tests notebooks
+	$(PY) -m pytest -q -p no:cacheprovider -n auto --nbmake tests notebooks
 
 # Each notebook has a jupytext twin (percent-format .py) so a lesson's change reads as a code
 # diff; after editing either side, this brings the other up to date (make test checks it).

@@ -2,12 +2,14 @@
 
 Each returns the argument (as the type the module stores) or raises ``TypeError`` naming the
 accepted types and the type it got; a value of the right type outside its range is a
-``ValueError``. ``real``, ``count`` and ``flag`` are the optimizers' (``nn.optim``), shared
-from there so every module words them alike.
+``ValueError``. The optimizers check their hyper-parameters with ``real``, ``non_negative``,
+``positive``, ``fraction``, ``count`` and ``flag`` from here too, so every module words them
+alike.
 """
 
 from __future__ import annotations
 
+import math
 import numbers
 import operator
 import random
@@ -16,15 +18,60 @@ from typing import Any
 
 from autograd_tiny import Value
 
-from .optim import count, flag, real
-
-__all__ = ["SCALARS", "real", "count", "flag", "integer", "size", "non_negative_int", "rng_or_none",
-           "seed_or_none", "rng_for", "choice", "listlike", "sequence"]
+__all__ = ["SCALARS", "real", "non_negative", "positive", "fraction", "count", "flag", "integer",
+           "size", "non_negative_int", "rng_or_none", "seed_or_none", "rng_for", "choice",
+           "listlike", "sequence"]
 
 
 # The types a scalar input or label may have, tested first with one isinstance; anything else
 # that is a numbers.Real (a numpy float32, a Fraction) is accepted on a second test.
 SCALARS = (Value, float, int)
+
+
+def real(x: object, what: str) -> float:
+    """``x`` as a float, or TypeError naming the accepted types (int or float)."""
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        raise TypeError(f"{what} must be a real number (int or float), got "
+                        f"{type(x).__name__} {x!r:.60}")
+    return float(x)
+
+
+def non_negative(x: object, what: str) -> float:
+    """``x`` as a float, checked finite and >= 0."""
+    value = real(x, what)
+    if not (value >= 0.0 and math.isfinite(value)):
+        raise ValueError(f"{what} must be a finite number >= 0, got {what} = {value!r}")
+    return value
+
+
+def positive(x: object, what: str) -> float:
+    """``x`` as a float, checked finite and > 0."""
+    value = non_negative(x, what)
+    if value == 0.0:  # as Adam's eps: a parameter whose grad stays 0 would divide 0 by 0
+        raise ValueError(f"{what} must be a finite number > 0, got {what} = {value!r}")
+    return value
+
+
+def fraction(x: object, what: str, *, one: bool = False) -> float:
+    """``x`` as a float in [0, 1) (or [0, 1] with ``one=True``)."""
+    value = real(x, what)
+    if not (0.0 <= value < 1.0 or (one and value == 1.0)):
+        raise ValueError(f"{what} must be in [0, {'1]' if one else '1)'}, got {what} = {value!r}")
+    return value
+
+
+def count(x: object, what: str) -> int:
+    """``x``, checked to be an int (a number of steps)."""
+    if isinstance(x, bool) or not isinstance(x, int):
+        raise TypeError(f"{what} must be an int, got {type(x).__name__} {x!r:.60}")
+    return x
+
+
+def flag(x: object, what: str) -> bool:
+    """``x``, checked to be True or False."""
+    if not isinstance(x, bool):
+        raise TypeError(f"{what} must be True or False, got {type(x).__name__} {x!r:.60}")
+    return x
 
 
 def _got(x: object) -> str:

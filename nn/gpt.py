@@ -22,8 +22,8 @@ from typing import Any
 from autograd_tiny import Compiled, Value
 from autograd_tiny import compile as compile_fn
 
+from . import checks
 from .datasets import names
-from .layers import _size
 from .optim import Adam
 from .tokenizer import CharTokenizer, names_tokenizer
 from .transformer import GPT
@@ -58,7 +58,7 @@ class Trainer:
                  lengths: Sequence[int] | None = None) -> None:
         if not isinstance(model, GPT):
             raise TypeError(f"Trainer trains an nn.GPT, got {type(model).__name__}")
-        self.steps = _size(steps, "steps")
+        self.steps = checks.size(steps, "steps")
         self.model = model
         self.optimizer = Adam(model.parameters(), lr=lr, betas=betas, eps=eps)
         self.lr = self.optimizer.lr

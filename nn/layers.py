@@ -64,7 +64,6 @@ def _init_bound(init: object, fan_in: int, fan_out: int) -> float:
     raise ValueError(f"unknown init {init!r}; choose one of {', '.join(INITS)}")
 
 
-_size = checks.size  # the name nn/gpt.py imports from here
 
 
 def _inputs(x: Input, nin: int) -> list[Value]:

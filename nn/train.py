@@ -49,7 +49,7 @@ from autograd_tiny import compile as compile_fn
 
 from . import checks, losses
 from .module import Module
-from .optim import Optimizer, non_negative
+from .optim import Optimizer
 
 LossFn = Callable[[list[Any], list[Any]], Value]
 Correct = Callable[[Any, Any], bool]
@@ -154,8 +154,8 @@ def fit(model: Module | Callable[[Any], Any], X: Sequence[Sequence[float]], y: S
     if batch_size is not None and checks.integer(batch_size, "batch_size (an int or None)") <= 0:
         raise ValueError(f"batch_size must be a positive integer or None, "
                          f"got batch_size = {batch_size!r}")
-    l2 = non_negative(l2, "l2")
-    l1 = non_negative(l1, "l1")
+    l2 = checks.non_negative(l2, "l2")
+    l1 = checks.non_negative(l1, "l1")
     if accuracy is not None:
         correct = accuracy
     params = model.parameters() if isinstance(model, Module) else list(optimizer.params)

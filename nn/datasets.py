@@ -17,22 +17,9 @@ import math
 import random
 from importlib import resources
 
+from . import checks
+
 Dataset = tuple[list[list[float]], list[float]]
-
-
-def _count(n: object, what: str) -> int:
-    if isinstance(n, bool) or not isinstance(n, int):
-        raise TypeError(f"{what} must be an integer, got {type(n).__name__} {n!r}")
-    if n <= 0:
-        raise ValueError(f"{what} must be positive, got {what} = {n}")
-    return n
-
-
-def _noise(noise: float) -> float:
-    noise = float(noise)
-    if not (noise >= 0.0 and math.isfinite(noise)):
-        raise ValueError(f"noise must be a finite number >= 0, got noise = {noise!r}")
-    return noise
 
 
 def _linspace(a: float, b: float, n: int) -> list[float]:
@@ -57,8 +44,8 @@ def xor() -> Dataset:
 
 def make_moons(n_samples: int = 100, noise: float = 0.1, seed: int | None = None) -> Dataset:
     """Two interleaving half circles (sklearn's make_moons): upper moon 0, lower moon 1."""
-    n = _count(n_samples, "n_samples")
-    noise = _noise(noise)
+    n = checks.size(n_samples, "n_samples")
+    noise = checks.non_negative(noise, "noise")
     rng = random.Random(seed)
     n_out = n // 2
     n_in = n - n_out
@@ -70,8 +57,8 @@ def make_moons(n_samples: int = 100, noise: float = 0.1, seed: int | None = None
 def make_circles(n_samples: int = 100, noise: float = 0.05, factor: float = 0.5,
                  seed: int | None = None) -> Dataset:
     """A circle of radius 1 (label 0) around one of radius ``factor`` (label 1)."""
-    n = _count(n_samples, "n_samples")
-    noise = _noise(noise)
+    n = checks.size(n_samples, "n_samples")
+    noise = checks.non_negative(noise, "noise")
     if not 0.0 < factor < 1.0:
         raise ValueError(f"factor must be in (0, 1), got factor = {factor!r}")
     rng = random.Random(seed)
@@ -89,9 +76,9 @@ def make_spirals(n_samples: int = 100, noise: float = 0.05, n_classes: int = 2,
     """``n_classes`` interleaved spiral arms from the origin, ``turns`` turns each; arm j has
     label j, the points of an arm at radius r = i/(m-1) and angle 2 pi (j / n_classes + turns r).
     """
-    n = _count(n_samples, "n_samples")
-    k = _count(n_classes, "n_classes")
-    noise = _noise(noise)
+    n = checks.size(n_samples, "n_samples")
+    k = checks.size(n_classes, "n_classes")
+    noise = checks.non_negative(noise, "noise")
     if not (turns > 0 and math.isfinite(turns)):
         raise ValueError(f"turns must be a positive number, got turns = {turns!r}")
     rng = random.Random(seed)
@@ -116,8 +103,8 @@ def parity(n_samples: int = 64, length: int = 4, seed: int | None = None) -> Dat
     """Random bit sequences and their parity: ``X[i]`` holds ``length`` bits (0.0 / 1.0), one per
     time step, and ``y[i]`` is 1.0 when it has an odd number of ones. The label depends on every
     bit, the first as much as the last, so an RNN must carry it through all the steps."""
-    n = _count(n_samples, "n_samples")
-    length = _count(length, "length")
+    n = checks.size(n_samples, "n_samples")
+    length = checks.size(length, "length")
     rng = random.Random(seed)
     X = [[float(rng.getrandbits(1)) for _ in range(length)] for _ in range(n)]
     return X, [float(sum(x) % 2) for x in X]

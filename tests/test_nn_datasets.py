@@ -78,6 +78,8 @@ def test_signed_labels():
     (lambda: datasets.make_spirals(10, turns=0.0), ValueError, "turns = 0.0"),
     (lambda: datasets.make_moons(10.5),  # type: ignore[arg-type]
      TypeError, "n_samples"),
+    (lambda: datasets.make_moons(10, noise="0.1"),  # type: ignore[arg-type]
+     TypeError, "noise must be a real number"),
 ])
 def test_bad_arguments(call, error, match):
     with pytest.raises(error, match=match):

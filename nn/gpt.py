@@ -10,7 +10,6 @@ prints the loss curve's summary and 20 sampled names, and writes ``out/gpt_loss.
 from __future__ import annotations
 
 import argparse
-import gc
 import math
 import random
 import time
@@ -26,6 +25,7 @@ from . import checks
 from .datasets import names
 from .optim import Adam
 from .tokenizer import CharTokenizer, names_tokenizer
+from .train import collection_paused
 from .transformer import GPT
 
 # Trainer's default: one compiled program per length up to EXACT positions, then block_size's.
@@ -85,18 +85,13 @@ class Trainer:
             raise ValueError(f"this Trainer was made for steps = {self.steps} (its learning rate "
                              "decays to 0 there); make a new one to train further")
         self.optimizer.lr = self.lr * (1.0 - self.k / self.steps)
-        enabled = gc.isenabled()
-        gc.disable()  # the graph has no cycles; a collection would only rescan it
-        try:
+        with collection_paused():
             if self.compile:
                 value = self._compiled_step(self.model._tokens(tokens))
             else:
                 loss = self.model.loss(tokens)
                 loss.backward()
                 value = loss.data
-        finally:
-            if enabled:
-                gc.enable()
         self.optimizer.step()
         self.optimizer.zero_grad()
         self.k += 1

@@ -35,12 +35,13 @@ raises ``TraceError``; comparisons become guards and are followed.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import inspect
 import math
 import numbers
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -126,6 +127,20 @@ def _infer_correct(pred: Any, y: Sequence[float]) -> Correct | None:
     return None
 
 
+
+@contextlib.contextmanager
+def collection_paused() -> Iterator[None]:
+    """The cyclic garbage collector off while a step builds and walks its graph: the graph has
+    no cycles, so a collection would only rescan it."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def fit(model: Module | Callable[[Any], Any], X: Sequence[Sequence[float]], y: Sequence[Any], *,
         loss: str | LossFn, optimizer: Optimizer, epochs: int, batch_size: int | None = None,
         schedule: Callable[[int], float] | None = None, progress: bool = True,
@@ -195,13 +210,8 @@ def fit(model: Module | Callable[[Any], Any], X: Sequence[Sequence[float]], y: S
                 optimizer.lr = schedule(optimizer.steps)
             targets = [y[i] for i in batch]
             optimizer.zero_grad()
-            enabled = gc.isenabled()
-            gc.disable()  # the graph has no cycles; a collection would only rescan it
-            try:
+            with collection_paused():
                 value, preds = step([X[i] for i in batch], targets)
-            finally:
-                if enabled:
-                    gc.enable()
             optimizer.step()
             total += value * len(batch)
             if correct is None and start == 0:
